@@ -1,0 +1,419 @@
+"""Read API logs (JSON Lines, .jsonl.gz, Parquet, directories of them) into one checked columnar table.
+
+Records are checked in bulk inside DuckDB, chunk by chunk: a bad record is set aside with its file, line
+and reason, a bad optional value is dropped with a note, and everything good is kept. Nothing is parsed
+row by row in Python.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from aisac.logs import schema
+from aisac.logs.checks import arrow_kind_ok, bad_addresses, checked, literal, quote
+from aisac.logs.schema import COLUMNS, Kind
+
+#: Bytes of text read per chunk; a chunk is cut at the last newline inside it.
+CHUNK_BYTES = 64 << 20
+#: Rows of Parquet read per chunk.
+CHUNK_ROWS = 500_000
+
+ISSUE_SCHEMA = pa.schema(
+    [
+        ("file", pa.string()),
+        ("line", pa.int64()),
+        ("field", pa.string()),
+        ("reason", pa.string()),
+        ("action", pa.string()),
+    ]
+)
+REJECTED = "record rejected"
+DROPPED = "value dropped"
+UNREADABLE = "file unreadable"
+
+
+class LogError(Exception):
+    """Nothing usable could be read (every file unreadable, no log files, ...)."""
+
+
+@dataclass
+class FileReport:
+    path: str
+    records: int = 0
+    rejected: int = 0
+    dropped_values: int = 0
+    error: str | None = None
+
+
+@dataclass
+class Log:
+    """A checked log held in a DuckDB table `requests` (spec column names), with what was set aside."""
+
+    con: duckdb.DuckDBPyConnection
+    files: list[FileReport] = field(default_factory=list)
+    duplicates: int = 0
+
+    @property
+    def records(self) -> int:
+        return self.con.execute("SELECT count(*) FROM requests").fetchall()[0][0]
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    def issues(self) -> pa.Table:
+        return self.con.sql("SELECT * FROM issues ORDER BY file, line NULLS FIRST").to_arrow_table()
+
+    def table(self) -> pa.Table:
+        """The accepted records in the canonical schema (every spec column, in spec order)."""
+        cols = ", ".join(quote(c.name) for c in COLUMNS)
+        return self.con.sql(f"SELECT {cols} FROM requests").to_arrow_table().cast(schema.ARROW_SCHEMA)
+
+    def columns_present(self) -> set[str]:
+        """Spec columns that hold at least one value: what evidence the log carries."""
+        exprs = ", ".join(f"count({quote(c.name)}) > 0" for c in COLUMNS)
+        row = self.con.execute(f"SELECT {exprs} FROM requests").fetchall()[0]
+        return {c.name for c, has in zip(COLUMNS, row, strict=True) if has}
+
+
+def log_files(paths: Sequence[str | Path]) -> list[Path]:
+    """Expand files and directories into the log files to read, in a stable order."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            inside = sorted(
+                f for f in p.rglob("*") if f.is_file() and f.name.endswith(schema.LOG_SUFFIXES)
+            )
+            if not inside:
+                raise LogError(f"{p}: directory holds no .jsonl, .jsonl.gz or .parquet file")
+            found.extend(inside)
+        elif p.exists():
+            found.append(p)
+        else:
+            raise LogError(f"{p}: no such file or directory")
+    return found
+
+
+def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(database)
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def read_log(
+    paths: Sequence[str | Path],
+    *,
+    keep_unknown: bool = False,
+    con: duckdb.DuckDBPyConnection | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Log:
+    """Read and check every record of the given files or directories.
+
+    `keep_unknown` keeps columns the spec does not name, as JSON text in `_extra`, for tools that pass
+    records on (convert). `progress` is called with the number of bytes or rows just consumed.
+    """
+    con = con or connect()
+    _create_tables(con)
+    log = Log(con)
+    for path in log_files(paths):
+        report = FileReport(str(path))
+        log.files.append(report)
+        reader = _read_parquet if path.name.endswith(".parquet") else _read_jsonl
+        try:
+            reader(con, path, report, keep_unknown, progress)
+        except _Unreadable as exc:
+            report.error = str(exc)
+            con.execute(
+                "INSERT INTO issues VALUES (?, ?, NULL, ?, ?)", [str(path), exc.line, str(exc), UNREADABLE]
+            )
+    log.duplicates = _drop_duplicate_events(con)
+    for report in log.files:
+        report.rejected, report.dropped_values = con.execute(
+            "SELECT count(*) FILTER (action = ?), count(*) FILTER (action = ?) FROM issues WHERE file = ?",
+            [REJECTED, DROPPED, report.path],
+        ).fetchall()[0]
+    if all(r.error and r.records == 0 for r in log.files):
+        raise LogError("; ".join(f"{r.path}: {r.error}" for r in log.files))
+    return log
+
+
+class _Unreadable(Exception):
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    cols = ", ".join(f"{quote(c.name)} {_duck_type(c.kind)}" for c in COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS requests ({cols}, _extra VARCHAR)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS issues "
+        "(file VARCHAR, line BIGINT, field VARCHAR, reason VARCHAR, action VARCHAR)"
+    )
+
+
+def _duck_type(kind: Kind) -> str:
+    return {
+        Kind.COUNT: "BIGINT",
+        Kind.INTEGER: "BIGINT",
+        Kind.NUMBER: "DOUBLE",
+        Kind.TIME: "TIMESTAMPTZ",
+    }.get(kind, "VARCHAR")
+
+
+# --- JSON Lines -------------------------------------------------------------------------------------
+
+
+def _line_chunks(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(number of the chunk's first line, whole lines of bytes), reading plain or gzip files in blocks."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        f = opener(path, "rb")
+    except OSError as exc:
+        raise _Unreadable(f"cannot open: {exc}") from exc
+    first_line, carry = 1, b""
+    with f:
+        while True:
+            try:
+                block = f.read(CHUNK_BYTES)
+            except (EOFError, OSError, zlib.error) as exc:
+                if carry:
+                    yield first_line, carry + b"\n"
+                    first_line += carry.count(b"\n") + 1
+                raise _Unreadable(f"unreadable after line {first_line - 1}: {exc}", first_line) from exc
+            if not block:
+                break
+            buf = carry + block
+            cut = buf.rfind(b"\n") + 1
+            if cut:
+                yield first_line, buf[:cut]
+                first_line += buf.count(b"\n", 0, cut)
+            carry = buf[cut:]
+    if carry:
+        yield first_line, carry + b"\n"
+
+
+def _lines_table(first_line: int, buf: bytes) -> pa.Table:
+    """An Arrow table (lineno, line) over a buffer of whole lines, without copying or a Python loop."""
+    data = np.frombuffer(buf, dtype=np.uint8)
+    ends = np.flatnonzero(data == 10) + 1
+    offsets = np.concatenate([[0], ends]).astype(np.int64)
+    lines = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), len(ends), [None, pa.py_buffer(offsets), pa.py_buffer(buf)]
+    )
+    numbers = pa.array(np.arange(first_line, first_line + len(ends), dtype=np.int64))
+    return pa.table({"lineno": numbers, "line": lines})
+
+
+def _json_columns() -> tuple[str, list[str], list[str]]:
+    """The JSON extraction list and per-column (value, error) SQL over `v`, the extracted values."""
+    paths = "[" + ", ".join(literal('$."' + c.name + '"') for c in COLUMNS) + "]"
+    values, errors = [], []
+    for i, column in enumerate(COLUMNS, start=1):
+        j = f"v[{i}]"
+        present = f"({j} IS NOT NULL AND json_type({j}) <> 'NULL')"
+        text = f"({j} ->> '$')"
+        got = f"'expected {column.kind.value}, got ' || lower(json_type({j}))"
+        if column.kind in (Kind.COUNT, Kind.INTEGER):
+            typed = f"TRY_CAST({text} AS BIGINT)"
+            type_ok = f"json_type({j}) IN ('BIGINT', 'UBIGINT') AND {typed} IS NOT NULL"
+            if column.kind is Kind.COUNT:
+                got = f"CASE WHEN json_type({j}) = 'BIGINT' THEN 'must be >= 0, got ' || {text} ELSE {got} END"
+        elif column.kind is Kind.NUMBER:
+            typed = f"TRY_CAST({text} AS DOUBLE)"
+            type_ok = f"json_type({j}) IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
+        else:
+            typed = text
+            type_ok = f"json_type({j}) = 'VARCHAR'"
+        value, error = checked(column, present, type_ok, typed, got)
+        values.append(value)
+        errors.append(error)
+    return paths, values, errors
+
+
+_JSON_PATHS, _JSON_VALUES, _JSON_ERRORS = _json_columns()
+_KNOWN_KEYS = "[" + ", ".join(literal(c.name) for c in COLUMNS) + "]"
+
+
+def _read_jsonl(con, path: Path, report: FileReport, keep_unknown: bool, progress) -> None:
+    for first_line, buf in _line_chunks(path):
+        con.register("_lines", _lines_table(first_line, buf))
+        extra = (
+            "CASE WHEN line_error IS NULL THEN CASE WHEN "
+            f"len(list_filter(json_keys(txt), lambda k: NOT list_contains({_KNOWN_KEYS}, k))) > 0 THEN txt END END"
+            if keep_unknown
+            else "NULL"
+        )
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _parsed AS
+            SELECT lineno, txt,
+                   CASE WHEN txt IS NULL THEN 'not valid UTF-8'
+                        WHEN NOT json_valid(txt) THEN 'not valid JSON'
+                        WHEN json_type(txt) <> 'OBJECT' THEN 'not a JSON object' END AS line_error
+            FROM (SELECT lineno, TRY(decode(line)) AS txt FROM _lines)
+            WHERE txt IS NULL OR NOT regexp_full_match(txt, '\\s*')
+            """
+        )
+        typed = ", ".join(
+            f"{v} AS {quote(c.name)}, {e} AS {quote('err:' + c.name)}"
+            for c, v, e in zip(COLUMNS, _JSON_VALUES, _JSON_ERRORS, strict=True)
+        )
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _typed AS
+            SELECT lineno, line_error, {typed}, {extra} AS _extra
+            FROM (SELECT lineno, line_error, txt,
+                         CASE WHEN line_error IS NULL THEN json_extract(txt, {_JSON_PATHS}) END AS v
+                  FROM _parsed)
+            """
+        )
+        con.unregister("_lines")
+        _settle_chunk(con, report, "line_error")
+        if progress:
+            progress(len(buf))
+
+
+# --- Parquet ----------------------------------------------------------------------------------------
+
+
+def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progress) -> None:
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise _Unreadable(f"cannot read Parquet: {exc}") from exc
+    arrow_schema = pf.schema_arrow
+    present = {name: arrow_schema.field(name).type for name in arrow_schema.names}
+    file_error = None
+    select: list[str] = []
+    for column in COLUMNS:
+        name = quote(column.name)
+        if column.name not in present:
+            if column.required:
+                file_error = f"{column.name}: required column missing from the file"
+            select.append(f"NULL AS {name}, {'NULL' if not column.required else literal('missing')} AS "
+                          f"{quote('err:' + column.name)}")
+            continue
+        dtype = present[column.name]
+        if not arrow_kind_ok(column.kind, dtype):
+            reason = f"column has type {dtype}, expected {column.kind.value}"
+            if column.required:
+                file_error = f"{column.name}: {reason}"
+            else:
+                con.execute("INSERT INTO issues VALUES (?, NULL, ?, ?, ?)",
+                            [str(path), column.name, reason + "; column ignored", DROPPED])
+            select.append(f"NULL AS {name}, NULL AS {quote('err:' + column.name)}")
+            continue
+        if column.kind is Kind.TIME and pa.types.is_timestamp(dtype):
+            # Already a time: a naive Parquet timestamp is taken as UTC (the session's time zone).
+            missing = literal("missing") if column.required else "NULL"
+            value, error = f"{name}::TIMESTAMPTZ", f"CASE WHEN {name} IS NULL THEN {missing} END"
+        else:
+            typed = f"CAST({name} AS VARCHAR)" if pa.types.is_dictionary(dtype) else name
+            value, error = checked(column, f"{name} IS NOT NULL", "true", typed, "NULL")
+        select.append(f"{value} AS {name}, {error} AS {quote('err:' + column.name)}")
+    if file_error:
+        raise _Unreadable(f"{file_error}; no record of the file can be read")
+    unknown = [n for n in arrow_schema.names if n not in schema.BY_NAME]
+    extra = (
+        "to_json(struct_pack(" + ", ".join(f"{quote(n)} := {quote(n)}" for n in unknown) + "))::VARCHAR"
+        if keep_unknown and unknown
+        else "NULL"
+    )
+    first_row = 1
+    try:
+        for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
+            table = pa.Table.from_batches([batch])
+            table = table.append_column("lineno", pa.array(np.arange(first_row, first_row + len(table))))
+            con.register("_batch", table)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _typed AS "
+                f"SELECT lineno, NULL::VARCHAR AS line_error, {', '.join(select)}, {extra} AS _extra FROM _batch"
+            )
+            con.unregister("_batch")
+            _settle_chunk(con, report, "line_error")
+            first_row += len(table)
+            if progress:
+                progress(len(table))
+    except _Unreadable:
+        raise
+    except Exception as exc:
+        raise _Unreadable(f"unreadable from row {first_row}: {exc}", first_row) from exc
+
+
+# --- shared: move a checked chunk into `requests` and `issues` ---------------------------------------
+
+
+def _settle_chunk(con, report: FileReport, line_error: str) -> None:
+    """Reject records with a bad required value, note dropped optional values, keep the rest."""
+    file = literal(report.path)
+    required_errors = ", ".join(
+        f"CASE WHEN {quote('err:' + c.name)} IS NOT NULL THEN '{c.name}: ' || {quote('err:' + c.name)} END"
+        for c in schema.REQUIRED
+    )
+    required_fields = ", ".join(
+        f"CASE WHEN {quote('err:' + c.name)} IS NOT NULL THEN '{c.name}' END" for c in schema.REQUIRED
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _chunk AS
+        SELECT *, coalesce({line_error}, nullif(concat_ws('; ', {required_errors}), '')) AS _reject,
+               CASE WHEN {line_error} IS NULL THEN nullif(concat_ws(',', {required_fields}), '') END
+                   AS _reject_fields
+        FROM _typed
+        """
+    )
+    address = quote(schema.ADDRESS)
+    candidates = con.execute(f"SELECT DISTINCT {address} FROM _chunk WHERE _reject IS NULL").fetchall()
+    bad = bad_addresses(v for (v,) in candidates)
+    if bad:
+        con.register("_bad_addresses", pa.table({"a": pa.array(bad, pa.string())}))
+        con.execute(
+            f"""
+            UPDATE _chunk SET _reject = '{schema.ADDRESS}: not an IPv4 or IPv6 address: ' || left({address}, 60),
+                              _reject_fields = '{schema.ADDRESS}'
+            WHERE _reject IS NULL AND {address} IN (SELECT a FROM _bad_addresses)
+            """
+        )
+        con.unregister("_bad_addresses")
+    cols = ", ".join(quote(c.name) for c in COLUMNS)
+    con.execute(f"INSERT INTO requests SELECT {cols}, _extra FROM _chunk WHERE _reject IS NULL")
+    dropped = " UNION ALL ".join(
+        f"SELECT {file}, lineno, '{c.name}', {quote('err:' + c.name)}, '{DROPPED}' FROM _chunk "
+        f"WHERE _reject IS NULL AND {quote('err:' + c.name)} IS NOT NULL"
+        for c in schema.OPTIONAL
+    )
+    con.execute(
+        f"""
+        INSERT INTO issues
+        SELECT {file}, lineno, _reject_fields, _reject, '{REJECTED}' FROM _chunk WHERE _reject IS NOT NULL
+        UNION ALL {dropped}
+        """
+    )
+    report.records += con.execute("SELECT count(*) FROM _chunk WHERE _reject IS NULL").fetchall()[0][0]
+
+
+def _drop_duplicate_events(con) -> int:
+    """Keep one record per `event.id` (the spec: duplicates of one id are counted once)."""
+    event = quote(schema.EVENT_ID)
+    dup = con.execute(
+        f"SELECT count(*) - count(DISTINCT {event}) FROM requests WHERE {event} IS NOT NULL"
+    ).fetchall()[0][0]
+    if dup:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TABLE requests AS
+            SELECT * FROM requests
+            QUALIFY {event} IS NULL OR row_number() OVER (PARTITION BY {event} ORDER BY time) = 1
+            """
+        )
+    return dup
