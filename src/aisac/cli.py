@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import typer
 
+from aisac import demo
+from aisac.evaluate import cli as evaluate_cli
 from aisac.logs.cli import app as logs_app
+from aisac.simulate import cli as simulate_cli
 
 app = typer.Typer(
     name="aisac",
     help="Detect, block, prove and share adversarial distillation of frontier models.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    add_completion=False,
 )
 app.add_typer(logs_app, name="logs")
+app.command("simulate")(simulate_cli.command)
+app.command("evaluate")(evaluate_cli.command)
+app.command("demo")(demo.command)
 
 
 def main() -> None:

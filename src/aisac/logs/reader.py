@@ -254,7 +254,7 @@ def _read_jsonl(con, path: Path, report: FileReport, keep_unknown: bool, progres
             else "NULL"
         )
         con.execute(
-            f"""
+            """
             CREATE OR REPLACE TEMP TABLE _parsed AS
             SELECT lineno, txt,
                    CASE WHEN txt IS NULL THEN 'not valid UTF-8'

@@ -1,0 +1,29 @@
+"""One Rich console for the CLI, and progress bars for work that takes more than a second."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+# Wide enough for comparison tables when output goes to a file or CI log rather than a terminal.
+_WIDTH = None if sys.stdout.isatty() else 150
+console = Console(stderr=True, width=_WIDTH)
+out = Console(width=_WIDTH)
+
+
+@contextmanager
+def progress(description: str, total: float | None = None) -> Iterator:
+    """A progress bar on stderr; yields `advance(n)` (also usable as a per-step label setter)."""
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, transient=True)
+    with bar:
+        task = bar.add_task(description, total=total)
+
+        def advance(n: float = 1, label: str | None = None) -> None:
+            bar.update(task, advance=n, description=f"{description}: {label}" if label else description)
+
+        yield advance

@@ -1,0 +1,1 @@
+"""Detectors of adversarial distillation in API logs, all behind one interface (see `base`)."""

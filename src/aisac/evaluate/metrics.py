@@ -1,0 +1,138 @@
+"""How well a detector did against ground truth, computed in DuckDB over the log, findings and labels.
+
+Account-level precision/recall/F1; recall per campaign and per campaign kind; the false-positive rate on
+heavy benign accounts (the customers a lab can least afford to hurt); pairwise precision/recall of campaign
+grouping; and the exchanges each campaign was served before its accounts were flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from aisac.detect.base import Findings
+from aisac.logs.reader import Log
+
+#: Benign personas of the simulator that send heavy traffic.
+HEAVY_PERSONAS = ("support_bot", "coding_agent", "aggregator", "enterprise_batch", "eval_lab", "cron_script")
+#: Any benign account averaging this many requests per active day also counts as heavy.
+HEAVY_PER_DAY = 200
+
+
+@dataclass
+class Evaluation:
+    detector: str
+    seconds: float
+    accounts: int
+    positives: int
+    flagged: int
+    precision: float
+    recall: float
+    f1: float
+    heavy_benign: int
+    heavy_fpr: float
+    benign_fpr: float
+    pair_precision: float
+    pair_recall: float
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
+    kinds: list[dict[str, Any]] = field(default_factory=list)
+    personas: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num) / den if den else float("nan")
+
+
+def evaluate(log: Log, findings: Findings, labels: pa.Table, detector: str, seconds: float) -> Evaluation:
+    con = log.con
+    con.register("_findings", findings.accounts)
+    con.register("_labels", labels)
+    heavy = ", ".join(f"'{p}'" for p in HEAVY_PERSONAS)
+    # One row per account of the log, with truth, verdict and traffic.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _truth AS
+        WITH traffic AS (
+            SELECT "account.id" AS account_id, count(*) AS requests,
+                   count(DISTINCT date_trunc('day', time)) AS active_days
+            FROM requests GROUP BY 1)
+        SELECT t.account_id, t.requests,
+               coalesce(l.label, 'benign') AS label, coalesce(l.persona, 'unlabelled') AS persona,
+               l.campaign AS true_campaign,
+               coalesce(f.flagged, false) AS flagged, f.campaign AS found_campaign, f.first_flag_at,
+               coalesce(l.label, 'benign') = 'benign'
+                   AND (l.persona IN ({heavy}) OR t.requests / t.active_days >= {HEAVY_PER_DAY}) AS heavy
+        FROM traffic t LEFT JOIN _labels l USING (account_id) LEFT JOIN _findings f USING (account_id)
+        """
+    )
+    n, pos, flagged, tp, heavy_n, heavy_fp, benign_n, benign_fp = con.execute(
+        """
+        SELECT count(*), count(*) FILTER (label = 'distillation'), count(*) FILTER (flagged),
+               count(*) FILTER (flagged AND label = 'distillation'),
+               count(*) FILTER (heavy), count(*) FILTER (heavy AND flagged),
+               count(*) FILTER (label = 'benign'), count(*) FILTER (label = 'benign' AND flagged)
+        FROM _truth
+        """
+    ).fetchall()[0]
+    precision, recall = _ratio(tp, flagged), _ratio(tp, pos)
+    f1 = _ratio(2 * precision * recall, precision + recall) if tp else 0.0
+    campaigns = _rows(con, """
+        WITH served AS (
+            SELECT t.true_campaign AS campaign, count(*) AS exchanges,
+                   count(*) FILTER (t.first_flag_at IS NULL OR r.time < t.first_flag_at) AS served_before_flag
+            FROM requests r JOIN _truth t ON t.account_id = r."account.id"
+            WHERE t.label = 'distillation' GROUP BY 1)
+        SELECT true_campaign AS campaign, any_value(persona) AS kind, count(*) AS accounts,
+               count(*) FILTER (flagged) / count(*) AS recall,
+               min(first_flag_at)::VARCHAR AS first_flag_at,
+               any_value(s.exchanges) AS exchanges, any_value(s.served_before_flag) AS served_before_flag,
+               any_value(s.served_before_flag) / any_value(s.exchanges) AS served_share
+        FROM _truth JOIN served s ON s.campaign = true_campaign
+        WHERE label = 'distillation' GROUP BY 1 ORDER BY 1
+        """)
+    kinds = _rows(con, """
+        SELECT persona AS kind, count(DISTINCT true_campaign) AS campaigns, count(*) AS accounts,
+               count(*) FILTER (flagged) / count(*) AS recall
+        FROM _truth WHERE label = 'distillation' GROUP BY 1 ORDER BY 1
+        """)
+    personas = _rows(con, """
+        SELECT persona, count(*) AS accounts, count(*) FILTER (flagged) AS flagged,
+               count(*) FILTER (flagged) / count(*) AS fpr, bool_or(heavy) AS heavy
+        FROM _truth WHERE label = 'benign' GROUP BY 1 ORDER BY 1
+        """)
+    pair_precision, pair_recall = _pairwise(con)
+    con.unregister("_findings")
+    con.unregister("_labels")
+    return Evaluation(detector, seconds, n, pos, flagged, precision, recall, f1, heavy_n,
+                      _ratio(heavy_fp, heavy_n), _ratio(benign_fp, benign_n), pair_precision, pair_recall,
+                      campaigns, kinds, personas)
+
+
+def _rows(con, sql: str) -> list[dict[str, Any]]:
+    return con.sql(sql).to_arrow_table().to_pylist()
+
+
+def _pairwise(con) -> tuple[float, float]:
+    """Pairwise precision/recall of grouping: pairs put together that belong together, and vice versa.
+
+    Pairs are counted from the contingency table (found campaign x true campaign), never enumerated.
+    """
+    same_found, same_true, same_both = con.execute(
+        """
+        WITH cells AS (
+            SELECT found_campaign, coalesce(true_campaign, 'benign:' || account_id) AS truth, count(*) AS k
+            FROM _truth GROUP BY ALL),
+        found AS (SELECT sum(k) AS k FROM cells WHERE found_campaign IS NOT NULL GROUP BY found_campaign),
+        truth AS (SELECT count(*) AS k FROM _truth WHERE true_campaign IS NOT NULL GROUP BY true_campaign)
+        SELECT (SELECT coalesce(sum(k * (k - 1) / 2), 0) FROM found),
+               (SELECT coalesce(sum(k * (k - 1) / 2), 0) FROM truth),
+               (SELECT coalesce(sum(k * (k - 1) / 2), 0) FROM cells
+                WHERE found_campaign IS NOT NULL AND NOT starts_with(truth, 'benign:'))
+        """
+    ).fetchall()[0]
+    return _ratio(same_both, same_found), _ratio(same_both, same_true)
