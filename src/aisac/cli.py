@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from aisac import demo
+from aisac.detect import cli as detect_cli
 from aisac.evaluate import cli as evaluate_cli
 from aisac.logs.cli import app as logs_app
 from aisac.simulate import cli as simulate_cli
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(logs_app, name="logs")
 app.command("simulate")(simulate_cli.command)
+app.command("detect")(detect_cli.command)
 app.command("evaluate")(evaluate_cli.command)
 app.command("demo")(demo.command)
 

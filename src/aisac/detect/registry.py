@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from aisac.detect.base import Detector
+from aisac.detect.distill import DistillationDetector
 from aisac.detect.volume import VolumeDetector
 
-DETECTORS: dict[str, type] = {VolumeDetector.name: VolumeDetector}
+DETECTORS: dict[str, type] = {VolumeDetector.name: VolumeDetector, DistillationDetector.name: DistillationDetector}
 
 
 def make(name: str) -> Detector:

@@ -53,6 +53,11 @@ def _areas(rng: np.random.Generator, acc: np.ndarray, favourites: np.ndarray, lo
     return np.where(rng.random(len(acc)) < loyalty, fav, roam)
 
 
+def _benign_ages(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Days since sign-up: most customers are established, a steady stream are new this month."""
+    return np.where(rng.random(n) < 0.15, rng.uniform(0.5, 30, n), rng.uniform(30, 900, n))
+
+
 def _favourites(rng: np.random.Generator, n_total: int, k: int, pool: list[int] | None = None) -> np.ndarray:
     options = np.asarray(pool if pool is not None else range(len(text.AREA_NAMES)))
     return options[rng.integers(0, len(options), (n_total, k))]
@@ -86,7 +91,7 @@ def hobbyists(lab: Lab, scale: float) -> None:
     """People chatting in waking hours; many behind carrier NAT or VPN exits shared with strangers."""
     rng, n = lab.rng, _count(scale, 3500)
     country = _choice(rng, BENIGN_COUNTRIES, n)
-    acc_ids = lab.accounts(n, persona="hobbyist", created_days_ago=rng.uniform(5, 900, n),
+    acc_ids = lab.accounts(n, persona="hobbyist", created_days_ago=_benign_ages(rng, n),
                            email=_choice(rng, EMAIL_DOMAINS["consumer"], n), payment=lab.payments(n), country=country)
     first = acc_ids[0]
     where = rng.random(n)
@@ -95,7 +100,10 @@ def hobbyists(lab: Lab, scale: float) -> None:
     vpn = lab.net.pool("vpn", blocks=3, hosts_per_block=20)
     addr = np.where(where < 0.18, rng.choice(nat, n), np.where(where < 0.26, rng.choice(vpn, n), addr))
     ua = _choice(rng, USER_AGENTS["browser"] * 3 + USER_AGENTS["sdk"], n)
-    acc, t = lab.schedule(acc_ids, _lognormal(rng, 6, 0.8, n), profile="waking", active=0.4)
+    owls = rng.random(n) < 0.1  # night owls and shift workers: activity round the clock
+    acc, t = lab.schedule(acc_ids[~owls], _lognormal(rng, 6, 0.8, int((~owls).sum())), profile="waking", active=0.4)
+    acc2, t2 = lab.schedule(acc_ids[owls], _lognormal(rng, 8, 0.8, int(owls.sum())), profile="flat", active=0.6)
+    acc, t = np.concatenate([acc, acc2]), np.concatenate([t, t2])
     fav = _favourites(rng, lab.n_accounts, 2)
     _chat(lab, acc, t, fav, 0.85, "chat", 30 * MINUTE_US, 8, model=_models(lab, t, (5, 4, 1), 0.25),
           out_tokens=_lognormal(rng, 350, 0.7, len(acc)), addr=addr[acc - first], ua=_ua_rows(ua, acc, first))
@@ -104,19 +112,26 @@ def hobbyists(lab: Lab, scale: float) -> None:
 def developers(lab: Lab, scale: float) -> None:
     """Everyday developers: working hours, SDK clients, coding questions, short exchanges."""
     rng, n = lab.rng, _count(scale, 900)
-    acc_ids = lab.accounts(n, persona="developer", created_days_ago=rng.uniform(5, 700, n),
+    orgs = [o if rng.random() < 0.25 else None for o in lab.orgs(n)]  # some on a startup or team plan
+    acc_ids = lab.accounts(n, persona="developer", created_days_ago=_benign_ages(rng, n), org=orgs,
                            email=_choice(rng, EMAIL_DOMAINS["consumer"], n), payment=lab.payments(n),
                            country=_choice(rng, BENIGN_COUNTRIES, n))
     first = acc_ids[0]
     addr = lab.net.singles("residential", n, ipv6_share=0.2)
+    cloud = lab.net.pool("cloud", blocks=6, hosts_per_block=30)
+    ci = rng.random(n) < 0.15  # test suites in CI: cloud runners, any hour
+    addr = np.where(ci, rng.choice(cloud, n), addr)
     ua = _choice(rng, USER_AGENTS["sdk"] + USER_AGENTS["tool"], n)
-    acc, t = lab.schedule(acc_ids, _lognormal(rng, 15, 0.9, n), profile="work", active=0.6, weekday_only=0.8)
+    acc, t = lab.schedule(acc_ids[~ci], _lognormal(rng, 15, 0.9, int((~ci).sum())), profile="work", active=0.6,
+                          weekday_only=0.8)
+    acc2, t2 = lab.schedule(acc_ids[ci], _lognormal(rng, 25, 0.9, int(ci.sum())), profile="flat", active=0.7)
+    acc, t = np.concatenate([acc, acc2]), np.concatenate([t, t2])
     coding = [text.AREA_NAMES.index(a) for a in ("coding", "coding", "data", "security")]
     fav = _favourites(rng, lab.n_accounts, 2, coding)
     m = len(acc)
     _chat(lab, acc, t, fav, 0.85, "dev", 10 * MINUTE_US, 3, model=_models(lab, t, (4, 5, 1), 0.4),
           out_tokens=_lognormal(rng, 500, 0.8, m), addr=addr[acc - first], ua=_ua_rows(ua, acc, first),
-          temperature=rng.choice([0.0, 0.2, 0.7, 1.0], m), max_tokens=rng.choice([1024, 2048, 4096], m))
+          temperature=rng.choice([0.0, 0.2, 0.7, 1.0], m), max_tokens=rng.choice([1024, 2048, 4096, 8192, 16384], m))
 
 
 def _backend(lab: Lab, persona: str, n: int, per_day: float, *, family: str, system: str | None,
@@ -261,12 +276,17 @@ class Campaign:
         self.lab, self.kind = lab, kind
         self.name = f"C{number:02d}-{kind}"
         payment = lab.payments(n) if cards is None else _choice(rng, lab.payments(max(1, cards)), n)
-        self.ids = lab.accounts(n, persona=kind, label="distillation", campaign=self.name,
+        # Some operations register each account as a small company (startup and research programmes).
+        org_share = rng.choice([0.0, 0.0, 0.3, 0.8])
+        org = [o if rng.random() < org_share else None for o in lab.orgs(n)]
+        self.ids = lab.accounts(n, persona=kind, label="distillation", campaign=self.name, org=org,
                                 created_days_ago=created_days_ago, email=_choice(rng, EMAIL_DOMAINS["campaign"], n),
                                 payment=payment, country=_choice(rng, ("US", "US", "SG", "GB", "JP", "HK"), n))
         self.exits = exits
         self.sticky = np.where(rng.random(n) < sticky_exit, rng.choice(exits, n), -1)
         custom = USER_AGENTS["campaign"][int(rng.integers(0, len(USER_AGENTS["campaign"])))]
+        self.temperature = float(rng.choice([0.6, 0.7, 1.0]))
+        self.max_tokens = int(rng.choice([4096, 8192, 16384, 32768]))
         self.ua = [custom if u else v for u, v in zip(rng.random(n) < custom_ua_share,
                                                          _choice(rng, USER_AGENTS["sdk"], n), strict=True)]
 
@@ -298,8 +318,8 @@ class Campaign:
         user = pa.array(np.choose(pick, texts), pa.string())
         self.lab.requests(acc, t, user, model=np.zeros(m, np.int64) if model is None else model,
                           out_tokens=_lognormal(rng, out_median, 0.5, m), addr=self.addresses(acc),
-                          ua=_ua_rows(self.ua, acc, self.ids[0]), temperature=np.full(m, 0.6),
-                          max_tokens=np.full(m, 8192), **kw)
+                          ua=_ua_rows(self.ua, acc, self.ids[0]), temperature=np.full(m, self.temperature),
+                          max_tokens=np.full(m, self.max_tokens), **kw)
 
 
 def _burst(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -326,8 +346,10 @@ def hydra_rubric(lab: Lab, scale: float, number: int) -> None:
     c = Campaign(lab, "hydra_rubric", number, n, created_days_ago=rng.uniform(3, 60, n),
                  cards=int(n / rng.uniform(1.2, 3)), exits=exits, custom_ua_share=rng.uniform(0.0, 0.3),
                  sticky_exit=0.8)
-    acc, t = lab.schedule(c.ids, _lognormal(rng, 25, 0.3, n), profile="flat", first_day=1)
-    c.harvest(acc, t, ("rubric", "rewrite"), out_median=900)
+    # Paced like people in one time zone rather than a machine, to blend in.
+    acc, t = lab.schedule(c.ids, _lognormal(rng, 25, 0.3, n), profile=str(rng.choice(["flat", "waking"])),
+                          first_day=1)
+    c.harvest(acc, t, ("rubric", "rewrite"), out_median=float(rng.uniform(400, 900)))
 
 
 def agentic_coding(lab: Lab, scale: float, number: int) -> None:

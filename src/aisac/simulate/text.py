@@ -103,7 +103,8 @@ FAMILIES: dict[str, Family] = {
     "chat": Family("chat", (
         "can you explain {q}?", "hey, quick question about {q}", "I've been reading about {q} and I'm confused",
         "what's the simplest way to understand {q}", "help me with {q} for my {thing}", "tell me about {q}",
-        "ELI5: {q}", "I need help with {q}, any ideas?")),
+        "ELI5: {q}", "I need help with {q}, any ideas?", "explain {q} step by step please, I have an exam tomorrow",
+        "walk me through {q} step by step")),
     "followup": Family("followup", ("{followup}", "thanks! {followup}", "ok, {followup}", "hmm, {followup}?")),
     "dev": Family("dev", (
         "How do I implement {q} in {lang}?", "My {lang} code fails with {error}. Context: {q}",

@@ -1,0 +1,89 @@
+"""Train the distillation detector's weights on simulated weeks and write src/aisac/detect/model.json.
+
+Training seeds (1001-1004) are never used for evaluation: benchmarks, the demo and the tests use others.
+One weight set is fitted per evidence profile (which optional evidence a log carries), so a lab without
+prompt text or payment fingerprints gets a model trained for exactly what it has.
+
+    .venv/bin/python bench/train_detector.py
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from aisac.detect import features as F
+from aisac.detect.distill import analyse
+from aisac.detect.linking import link
+from aisac.detect.model import GROUPS, STAGE2, Model, Profile, Stage, profile_key, sigmoid
+from aisac.detect.sigma.engine import load_rules
+from aisac.evaluate.labels import read_labels
+from aisac.evaluate.metrics import HEAVY_PERSONAS
+from aisac.logs.reader import read_log
+from aisac.simulate.generator import simulate, write
+
+TRAIN = [(1001, 0.4, None), (1002, 0.4, {"hydra_cot": 2, "hydra_rubric": 1, "agentic_coding": 1, "reseller": 1,
+                                          "pivot": 1, "aged_switch": 2, "bulk_single": 2}),
+         (1003, 0.3, None), (1004, 0.5, {"hydra_rubric": 2, "aged_switch": 1, "reseller": 2, "bulk_single": 1,
+                                          "agentic_coding": 1, "pivot": 1, "hydra_cot": 1})]
+TARGET_PRECISION = 0.995
+HEAVY_WEIGHT = 20.0
+
+
+def threshold_for(p: np.ndarray, y: np.ndarray) -> float:
+    """The lowest threshold whose training precision reaches the target (best recall at that precision)."""
+    for t in np.arange(0.2, 0.96, 0.01):
+        pred = p >= t
+        if pred.sum() and y[pred].mean() >= TARGET_PRECISION:
+            return float(round(t, 2))
+    return 0.5
+
+
+def main() -> None:
+    rules = load_rules()
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed, scale, mix in TRAIN:
+            start = time.time()
+            out = Path(tmp) / str(seed)
+            write(simulate(7, seed, scale, mix=mix), out)
+            log = read_log([out / "log"])
+            analysis = analyse(log, rules)
+            labels = {r["account_id"]: r for r in read_labels(out / "labels.csv").to_pylist()}
+            ids = analysis.accounts["account_id"].to_pylist()
+            y = np.array([labels[a]["label"] == "distillation" for a in ids])
+            w = np.array([HEAVY_WEIGHT if labels[a]["persona"] in HEAVY_PERSONAS else 1.0 for a in ids])
+            runs.append((log, analysis, y, w))
+            print(f"seed {seed}: {len(ids)} accounts, {y.sum()} distillation ({time.time() - start:.1f} s)")
+        profiles = {}
+        for r in range(len(GROUPS) + 1):
+            for combo in itertools.combinations(GROUPS, r):
+                groups = {"base", *combo}
+                names = [f.name for f in F.FEATURES if f.group in groups or f.group == "conversation"]
+                x1 = np.vstack([a.matrix(names) for _, a, _, _ in runs])
+                y = np.concatenate([y for *_, y, _ in runs])
+                w = np.concatenate([w for *_, w in runs])
+                stage1 = Stage.fit(names, x1, y, w)
+                x2 = []
+                for log, analysis, _, _ in runs:
+                    analysis.links = link(log.con, groups)
+                    logit1 = stage1.logit(analysis.matrix(names))
+                    x2.append(analysis.stage2_inputs(sigmoid(logit1), logit1))
+                stage2 = Stage.fit(list(STAGE2), np.vstack(x2), y, w)
+                p = sigmoid(stage2.logit(np.vstack(x2)))
+                profile = Profile(stage1, stage2, threshold_for(p, y))
+                profiles[profile_key(groups)] = profile
+                pred = p >= profile.threshold
+                print(f"{profile_key(groups):40s} threshold {profile.threshold:.2f} "
+                      f"train precision {y[pred].mean():.4f} recall {pred[y].mean():.4f}")
+    info = {"trained_on": [{"seed": s, "scale": sc, "mix": m or "default"} for s, sc, m in TRAIN],
+            "target_precision": TARGET_PRECISION, "command": "python bench/train_detector.py"}
+    Model(profiles, info).save(Path(__file__).resolve().parents[1] / "src/aisac/detect/model.json")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""Per-request facts and per-account behaviour features, computed in DuckDB over the columnar log.
+
+`prepare` derives one row per request (decoded prompt facts, rule hits, address block) in a single scan;
+`account_features` aggregates them per account. Every feature has a plain-words meaning, so the score built
+on them can explain itself. A feature whose evidence the log lacks is NULL, never a made-up value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from aisac.detect import prompts, taxonomy
+from aisac.detect.sigma.engine import Rule, rule_view_sql
+from aisac.logs.checks import quote
+
+LONG_OUTPUT = 1000
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    group: str  # evidence it needs: base, text, payment, address, signup, conversation
+    meaning: str  # how a reason reads when the feature pushes the score up
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("log_requests_per_day", "base", "{requests} requests, {per_day:.0f} per active day"),
+    Feature("active_day_share", "base", "active on {active_days} of {log_days} days"),
+    Feature("output_input_ratio", "base", "short prompts, long answers (median {median_in:.0f} tokens in, "
+                                          "{median_out:.0f} out)"),
+    Feature("long_output_share", "base", "{long_output_share:.0%} of answers over 1,000 tokens"),
+    Feature("hour_flatness", "base", "round-the-clock activity (hour-of-day entropy {hour_flatness:.2f})"),
+    Feature("interarrival_cv", "base", "inter-arrival variation {interarrival_cv:.2f}"),
+    Feature("param_uniformity", "base", "identical sampling parameters on {param_uniformity:.0%} of requests"),
+    Feature("max_tokens_log", "base", "completion budget of {max_tokens:.0f} tokens"),
+    Feature("new_model_early", "base", "moved to the newly released model within {pivot_hours:.0f} h of its "
+                                       "first appearance"),
+    Feature("error_share", "base", "{error_share:.0%} of requests failed or were rate limited"),
+    Feature("young_account", "signup", "account opened {age_days:.0f} days before its first request here"),
+    Feature("has_org", "base", "belongs to organisation"),
+    Feature("multi_turn_share", "conversation", "{multi_turn_share:.0%} of requests continue a conversation"),
+    Feature("coercion_share", "text", "{coercion_share:.0%} of prompts coerce a full reasoning trace "
+                                      "(rule llm_reasoning_trace_coercion)"),
+    Feature("harvest_share", "text", "{harvest_share:.0%} of prompts grade or rewrite answers for reuse "
+                                     "(rules llm_rubric_grading_harvest, llm_rewrite_harvest)"),
+    Feature("agent_harness_share", "text", "{agent_harness_share:.0%} of requests run an agent harness that "
+                                           "narrates every step (rule llm_agent_narration_harness)"),
+    Feature("area_coverage", "text", "prompts span {areas:.0f} of {all_areas} capability areas"),
+    Feature("template_concentration", "text", "{template_concentration:.0%} of prompts from one template"),
+    Feature("shared_payment", "payment", "payment card shared with {payment_peers} other accounts"),
+    Feature("shared_address", "address", "busiest address shared with {address_peers} other accounts"),
+)
+NAMES = tuple(f.name for f in FEATURES)
+
+
+def _blocks(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """address -> /24 (IPv4) or /48 (IPv6) block, computed once per distinct address."""
+    addresses = con.sql('SELECT DISTINCT "client.address" AS a FROM requests').to_arrow_table()["a"].to_pylist()
+    blocks = []
+    for a in addresses:
+        ip = ipaddress.ip_address(a)
+        blocks.append(str(ipaddress.ip_network(f"{a}/{24 if ip.version == 4 else 48}", strict=False)))
+    return pa.table({"address": pa.array(addresses, pa.string()), "block": pa.array(blocks, pa.string())})
+
+
+#: Prompts read per account for content features: shares estimated from a sample cost the same for a
+#: 30,000-request backend as for a 30-request hydra account, so content analysis stays bounded.
+CONTENT_SAMPLE = 64
+
+
+def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]) -> None:
+    """Create `_req` (one row per request, no text) and, with prompt text, `_content` (a sample per account)."""
+    con.register("_blocks", _blocks(con))
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _req AS
+        SELECT q."account.id" AS account, epoch(q.time) AS ts, q.time,
+               q."gen_ai.usage.input_tokens" AS tin, q."gen_ai.usage.output_tokens" AS tout,
+               q."gen_ai.request.model" AS model, q."client.address" AS address, b.block, q."client.asn" AS asn,
+               q."user_agent.original" AS ua, q."account.payment_fingerprint" AS payment,
+               q."account.org_id" AS org, q."account.created_at" AS created_at,
+               q."gen_ai.conversation.id" AS conv, q."gen_ai.request.temperature" AS temperature,
+               q."gen_ai.request.max_tokens" AS max_tokens, q."gen_ai.request.choice.count" AS choices,
+               q."http.response.status_code" AS status
+        FROM requests q JOIN _blocks b ON b.address = q."client.address"
+        """
+    )
+    con.unregister("_blocks")
+    if "gen_ai.input.messages" not in present:
+        return
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _sample AS
+        SELECT * FROM requests WHERE "gen_ai.input.messages" IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY "account.id" ORDER BY hash(time, "client.address"))
+                <= {CONTENT_SAMPLE}
+        """
+    )
+    hits = "".join(f", coalesce({r.condition}, false) AS {quote('rule:' + r.name)}" for r in rules)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _content AS
+        SELECT r."account.id" AS account {hits}, {prompts.skeleton('t.user_text')} AS template,
+               hash(t.system_text) AS system_prompt, t.turns, {taxonomy.keywords_sql('t.user_text')} AS keywords
+        FROM ({rule_view_sql(rules, '_sample')}) r POSITIONAL JOIN (
+            SELECT {prompts.USER_TEXT} AS user_text, {prompts.SYSTEM_TEXT} AS system_text, {prompts.TURNS} AS turns
+            FROM _sample) t
+        """
+    )
+
+
+def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]) -> pa.Table:
+    """One row per account: the FEATURES (NULL where the log lacks the evidence) and facts for reasons."""
+    has_text = "gen_ai.input.messages" in present
+    has_conv = "gen_ai.conversation.id" in present
+    content = ("NULL AS coercion_share, NULL AS harvest_share, NULL AS agent_harness_share, NULL AS areas, "
+               "NULL AS area_coverage, NULL AS template_concentration")
+    joins = ""
+    if has_text:
+        _content_stats(con, rules)
+        joins = "LEFT JOIN _content_stats ct USING (account)"
+        content = (f"any_value(ct.coercion_share) AS coercion_share, any_value(ct.harvest_share) AS harvest_share, "
+                   f"any_value(ct.agent_harness_share) AS agent_harness_share, any_value(ct.areas) AS areas, "
+                   f"coalesce(any_value(ct.areas), 0) / {len(taxonomy.NAMES)} AS area_coverage, "
+                   f"any_value(ct.template_concentration) AS template_concentration")
+    log_days = con.execute("SELECT greatest(1, ceil((max(ts) - min(ts)) / 86400)) FROM _req").fetchall()[0][0]
+    days = "count(DISTINCT date_trunc('day', time))"
+    return con.sql(
+        f"""
+        WITH gaps AS (
+            SELECT account, ts - lag(ts) OVER (PARTITION BY account ORDER BY ts) AS gap FROM _req),
+        gap_stats AS (
+            SELECT account, stddev_pop(gap) / nullif(avg(gap), 0) AS cv FROM gaps WHERE gap IS NOT NULL
+            GROUP BY account),
+        hours AS (SELECT account, hour(time) AS h, count(*) AS c FROM _req GROUP BY ALL),
+        flat AS (
+            SELECT account, -sum(c / t * ln(c / t)) / ln(24) AS flatness
+            FROM (SELECT *, sum(c) OVER (PARTITION BY account) AS t FROM hours) GROUP BY account),
+        pay AS (
+            SELECT payment, count(DISTINCT account) - 1 AS peers FROM _req WHERE payment IS NOT NULL GROUP BY 1),
+        addr_peers AS (SELECT address, count(DISTINCT account) - 1 AS peers FROM _req GROUP BY 1),
+        top_addr AS (
+            SELECT account, arg_max(address, c) AS address
+            FROM (SELECT account, address, count(*) AS c FROM _req GROUP BY ALL) GROUP BY account),
+        pivots AS ({_pivot_sql()})
+        SELECT a.account AS account_id, count(*) AS requests, {days} AS active_days, {log_days} AS log_days,
+               count(*) / {days} AS per_day, ln(1 + count(*) / {days}) AS log_requests_per_day,
+               {days} / {log_days} AS active_day_share,
+               median(tin) AS median_in, median(tout) AS median_out,
+               ln((1 + median(tout)) / (1 + median(tin))) AS output_input_ratio,
+               avg((tout >= {LONG_OUTPUT})::INT) AS long_output_share,
+               any_value(f.flatness) AS hour_flatness,
+               least(any_value(g.cv), 5) AS interarrival_cv,
+               max(a.same_params) / count(*) AS param_uniformity,
+               mode(max_tokens) AS max_tokens, ln(1 + coalesce(mode(max_tokens), 0)) AS max_tokens_log,
+               coalesce(any_value(pv.early), false)::DOUBLE AS new_model_early, any_value(pv.hours) AS pivot_hours,
+               avg((status >= 400)::INT) AS error_share,
+               date_diff('second', any_value(created_at), min(time)) / 86400 AS age_days,
+               (date_diff('second', any_value(created_at), min(time)) < 60 * 86400)::DOUBLE AS young_account,
+               (count(org) > 0)::DOUBLE AS has_org,
+               {"avg((a.conv_size > 1)::INT)" if has_conv else "NULL"} AS multi_turn_share,
+               {content},
+               {len(taxonomy.NAMES)} AS all_areas,
+               any_value(p.peers) AS payment_peers, ln(1 + any_value(p.peers)) AS shared_payment,
+               any_value(ap.peers) AS address_peers, ln(1 + any_value(ap.peers)) AS shared_address
+        FROM (SELECT *, count(*) OVER (PARTITION BY account, temperature, max_tokens) AS same_params,
+                     {"count(*) OVER (PARTITION BY conv)" if has_conv else "0"} AS conv_size
+              FROM _req) a
+        LEFT JOIN gap_stats g USING (account) LEFT JOIN flat f USING (account)
+        LEFT JOIN pay p ON p.payment = a.payment
+        LEFT JOIN top_addr ta USING (account) LEFT JOIN addr_peers ap ON ap.address = ta.address
+        LEFT JOIN pivots pv USING (account)
+        {joins}
+        GROUP BY a.account ORDER BY a.account
+        """
+    ).to_arrow_table()
+
+
+def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
+    """Per account, from the prompt sample: rule-hit shares, capability areas, template concentration."""
+    names = {r.name for r in rules}
+
+    def share(rule: str) -> str:
+        return f"avg({quote('rule:' + rule)}::INT)" if rule in names else "NULL"
+
+    con.register("_kw", pa.table({"keyword": list(taxonomy.KEYWORD_AREA),
+                                  "area": list(taxonomy.KEYWORD_AREA.values())}))
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _content_stats AS
+        WITH areas AS (
+            SELECT account, count(DISTINCT k.area) AS areas
+            FROM (SELECT account, unnest(keywords) AS keyword FROM _content) u JOIN _kw k USING (keyword)
+            GROUP BY account),
+        templates AS (
+            SELECT account, max(c) / sum(c) AS template_concentration
+            FROM (SELECT account, template, count(*) AS c FROM _content GROUP BY ALL) GROUP BY account),
+        hits AS (
+            SELECT account, {share('llm_reasoning_trace_coercion')} AS coercion_share,
+                   greatest({share('llm_rubric_grading_harvest')}, {share('llm_rewrite_harvest')}) AS harvest_share,
+                   {share('llm_agent_narration_harness')} AS agent_harness_share
+            FROM _content GROUP BY account)
+        SELECT * FROM hits LEFT JOIN templates USING (account) LEFT JOIN areas USING (account)
+        """
+    )
+    con.unregister("_kw")
+
+
+def _pivot_sql() -> str:
+    """SQL: per account, hours from a new model's first appearance to the account's first use of it.
+
+    A model is new if it first appears more than a day after the log starts (a release inside the window).
+    `early` is true when the account used it within 24 h and sent most of its later traffic to it.
+    """
+    return """
+        WITH first_seen AS (SELECT model, min(ts) AS t0 FROM _req GROUP BY model),
+             start AS (SELECT min(ts) AS s FROM _req),
+             new_models AS (SELECT model, t0 FROM first_seen, start WHERE t0 > s + 86400),
+             usage AS (
+                SELECT r.account, n.model, min(r.ts) AS first_use, n.t0 FROM _req r JOIN new_models n USING (model)
+                GROUP BY ALL),
+             after AS (
+                SELECT u.account, u.model, u.first_use, u.t0,
+                       avg((r.model = u.model)::INT) AS share_after
+                FROM usage u JOIN _req r ON r.account = u.account AND r.ts >= u.t0 GROUP BY ALL)
+        SELECT account, min((first_use - t0) / 3600) AS hours,
+               bool_or(first_use - t0 <= 86400 AND share_after >= 0.5) AS early
+        FROM after GROUP BY account"""
