@@ -26,10 +26,36 @@ from aisac.evaluate.metrics import HEAVY_PERSONAS
 from aisac.logs.reader import read_log
 from aisac.simulate.generator import simulate, write
 
-TRAIN = [(1001, 0.4, None), (1002, 0.4, {"hydra_cot": 2, "hydra_rubric": 1, "agentic_coding": 1, "reseller": 1,
-                                          "pivot": 1, "aged_switch": 2, "bulk_single": 2}),
-         (1003, 0.3, None), (1004, 0.5, {"hydra_rubric": 2, "aged_switch": 1, "reseller": 2, "bulk_single": 1,
-                                          "agentic_coding": 1, "pivot": 1, "hydra_cot": 1})]
+TRAIN = [
+    (1001, 0.4, None),
+    (
+        1002,
+        0.4,
+        {
+            "hydra_cot": 2,
+            "hydra_rubric": 1,
+            "agentic_coding": 1,
+            "reseller": 1,
+            "pivot": 1,
+            "aged_switch": 2,
+            "bulk_single": 2,
+        },
+    ),
+    (1003, 0.3, None),
+    (
+        1004,
+        0.5,
+        {
+            "hydra_rubric": 2,
+            "aged_switch": 1,
+            "reseller": 2,
+            "bulk_single": 1,
+            "agentic_coding": 1,
+            "pivot": 1,
+            "hydra_cot": 1,
+        },
+    ),
+]
 TARGET_PRECISION = 0.995
 HEAVY_WEIGHT = 20.0
 
@@ -78,10 +104,15 @@ def main() -> None:
                 profile = Profile(stage1, stage2, threshold_for(p, y))
                 profiles[profile_key(groups)] = profile
                 pred = p >= profile.threshold
-                print(f"{profile_key(groups):40s} threshold {profile.threshold:.2f} "
-                      f"train precision {y[pred].mean():.4f} recall {pred[y].mean():.4f}")
-    info = {"trained_on": [{"seed": s, "scale": sc, "mix": m or "default"} for s, sc, m in TRAIN],
-            "target_precision": TARGET_PRECISION, "command": "python bench/train_detector.py"}
+                print(
+                    f"{profile_key(groups):40s} threshold {profile.threshold:.2f} "
+                    f"train precision {y[pred].mean():.4f} recall {pred[y].mean():.4f}"
+                )
+    info = {
+        "trained_on": [{"seed": s, "scale": sc, "mix": m or "default"} for s, sc, m in TRAIN],
+        "target_precision": TARGET_PRECISION,
+        "command": "python bench/train_detector.py",
+    }
     Model(profiles, info).save(Path(__file__).resolve().parents[1] / "src/aisac/detect/model.json")
 
 

@@ -26,3 +26,7 @@ app.command("demo")(demo.command)
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

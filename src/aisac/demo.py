@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 
 from aisac.console import out, progress
+from aisac.detect.cli import summary, write_findings
 from aisac.detect.registry import DETECTORS, make
+from aisac.detect.sigma.engine import load_rules
 from aisac.evaluate import harness, render
 from aisac.evaluate.labels import read_labels
 from aisac.logs.reader import read_log
@@ -35,5 +37,15 @@ def command(
     evals = [e for e, _ in results]
     for table in (render.summary(evals), render.by_campaign(evals), render.by_persona(evals)):
         out.print(table)
+    findings = dict(zip(DETECTORS, (f for _, f in results), strict=True))["distill"]
+    write_findings(findings, load_rules(), out_dir / "detect")
+    out.print(summary(findings.campaigns))
+    if findings.campaigns:
+        top = findings.campaigns[0]
+        out.print(f"[bold]Why {top['id']} was flagged[/bold] ({top['account_count']} accounts, "
+                  f"{top['requests']:,} requests):")
+        for reason in top["reasons"]:
+            out.print(f"  - {reason}", highlight=False)
     out.print(f"Files: log {out_dir / 'log'}, labels {out_dir / 'labels.csv'}, "
-              f"evaluation {harness.save(evals, out_dir)}")
+              f"evaluation {harness.save(evals, out_dir)}, findings {out_dir / 'detect'} "
+              "(accounts.csv, campaigns.json, bundle.json)")

@@ -10,24 +10,49 @@ from aisac.logs.reader import read_log
 
 
 def _record(account, minute, *, address, payment, ua, created="2026-03-01T10:00:00Z"):
-    return {"time": f"2026-04-06T{10 + minute // 60:02d}:{minute % 60:02d}:00Z", "account.id": account,
-            "gen_ai.request.model": "m", "gen_ai.usage.input_tokens": 20, "gen_ai.usage.output_tokens": 900,
-            "client.address": address, "account.payment_fingerprint": payment, "user_agent.original": ua,
-            "account.created_at": created}
+    return {
+        "time": f"2026-04-06T{10 + minute // 60:02d}:{minute % 60:02d}:00Z",
+        "account.id": account,
+        "gen_ai.request.model": "m",
+        "gen_ai.usage.input_tokens": 20,
+        "gen_ai.usage.output_tokens": 900,
+        "client.address": address,
+        "account.payment_fingerprint": payment,
+        "user_agent.original": ua,
+        "account.created_at": created,
+    }
 
 
 def test_shared_card_client_and_signup_link_a_hydra_but_a_nat_does_not(tmp_path):
     records = []
     for i in range(4):  # one operation: same card, same rare client, opened the same hour, same exit block
-        records += [_record(f"hydra{i}", m, address=f"203.0.113.{10 + i}", payment="pf_shared",
-                            ua="harvester/1.0") for m in range(0, 120, 7)]
+        records += [
+            _record(f"hydra{i}", m, address=f"203.0.113.{10 + i}", payment="pf_shared", ua="harvester/1.0")
+            for m in range(0, 120, 7)
+        ]
     for i in range(30):  # strangers behind one carrier NAT address
-        records += [_record(f"phone{i}", 4 * i + m, address="198.51.100.7", payment=f"pf_{i}",
-                            ua="Mozilla/5.0 (iPhone)", created=f"2025-{1 + i % 12:02d}-0{1 + i % 9}T00:00:00Z")
-                    for m in range(3)]
+        records += [
+            _record(
+                f"phone{i}",
+                4 * i + m,
+                address="198.51.100.7",
+                payment=f"pf_{i}",
+                ua="Mozilla/5.0 (iPhone)",
+                created=f"2025-{1 + i % 12:02d}-0{1 + i % 9}T00:00:00Z",
+            )
+            for m in range(3)
+        ]
     for i in range(200):  # everyone else, for rarity
-        records += [_record(f"user{i}", i % 50, address=f"192.0.2.{i % 250}", payment=f"pf_u{i}",
-                            ua=f"sdk/{i}", created=f"2024-{1 + i % 12:02d}-1{i % 9}T00:00:00Z")]
+        records += [
+            _record(
+                f"user{i}",
+                i % 50,
+                address=f"192.0.2.{i % 250}",
+                payment=f"pf_u{i}",
+                ua=f"sdk/{i}",
+                created=f"2024-{1 + i % 12:02d}-1{i % 9}T00:00:00Z",
+            )
+        ]
     path = tmp_path / "log.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in records))
     analysis = analyse(read_log([path]), load_rules())

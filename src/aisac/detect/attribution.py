@@ -25,9 +25,14 @@ ATLAS = {
 }
 ATLAS_URL = "https://atlas.mitre.org/techniques/{}"
 FAMILY_WORDS = {
-    "payment": "share payment cards", "address": "share exit addresses", "block": "share address blocks",
-    "client": "share client software", "system_prompt": "share a system prompt", "template": "share prompt "
-    "templates", "signup": "were opened in the same hours", "timing": "fire in lockstep",
+    "payment": "share payment cards",
+    "address": "share exit addresses",
+    "block": "share address blocks",
+    "client": "share client software",
+    "system_prompt": "share a system prompt",
+    "template": "share prompt templates",
+    "signup": "were opened in the same hours",
+    "timing": "fire in lockstep",
 }
 
 
@@ -35,8 +40,14 @@ def _campaign_id(members: list[str]) -> str:
     return "C-" + hashlib.sha1("\n".join(sorted(members)).encode()).hexdigest()[:10]
 
 
-def attribute(con: duckdb.DuckDBPyConnection, analysis, ids: list[str], scores: np.ndarray, flagged: np.ndarray,
-              reasons: list[list[str]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def attribute(
+    con: duckdb.DuckDBPyConnection,
+    analysis,
+    ids: list[str],
+    scores: np.ndarray,
+    flagged: np.ndarray,
+    reasons: list[list[str]],
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """(campaigns with attribution, account -> campaign id) for the flagged accounts."""
     membership = analysis.links.membership
     groups: dict[object, list[str]] = {}
@@ -71,30 +82,33 @@ def attribute(con: duckdb.DuckDBPyConnection, analysis, ids: list[str], scores: 
             techniques.append("AML.T0008.005")
         why = [f"{n} of {len(members)} accounts: {r}" for r, n in counted.most_common(5)]
         why += [f"members {FAMILY_WORDS[fam]} ({n} linked pairs)" for fam, n in families.most_common()]
-        campaigns.append({
-            "id": cid,
-            "score": float(np.mean([score_of[m] for m in members])),
-            "accounts": members,
-            "account_count": len(members),
-            "requests": f["requests"],
-            "output_tokens": f["output_tokens"],
-            "first_seen": f["first_seen"],
-            "last_seen": f["last_seen"],
-            "address_blocks": f["blocks"],
-            "asns": f["asns"],
-            "payment_fingerprints": f["payments"],
-            "user_agents": f["user_agents"],
-            "models": f["models"],
-            "capability_areas": f.get("areas", []),
-            "atlas_techniques": [{"id": t, "name": ATLAS[t][0], "url": ATLAS_URL.format(t)} for t in techniques],
-            "reasons": why,
-        })
+        campaigns.append(
+            {
+                "id": cid,
+                "score": float(np.mean([score_of[m] for m in members])),
+                "accounts": members,
+                "account_count": len(members),
+                "requests": f["requests"],
+                "output_tokens": f["output_tokens"],
+                "first_seen": f["first_seen"],
+                "last_seen": f["last_seen"],
+                "address_blocks": f["blocks"],
+                "asns": f["asns"],
+                "payment_fingerprints": f["payments"],
+                "user_agents": f["user_agents"],
+                "models": f["models"],
+                "capability_areas": f.get("areas", []),
+                "atlas_techniques": [{"id": t, "name": ATLAS[t][0], "url": ATLAS_URL.format(t)} for t in techniques],
+                "reasons": why,
+            }
+        )
     return campaigns, campaign_of
 
 
 def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
-    rows = con.sql(
-        """
+    rows = (
+        con.sql(
+            """
         SELECT c.campaign, count(*) AS requests, sum(r.tout) AS output_tokens,
                strftime(min(r.time), '%Y-%m-%dT%H:%M:%SZ') AS first_seen,
                strftime(max(r.time), '%Y-%m-%dT%H:%M:%SZ') AS last_seen,
@@ -103,27 +117,40 @@ def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
                count(DISTINCT r.account) FILTER (date_diff('day', r.created_at, r.time) < 60) AS young_accounts
         FROM _req r JOIN _campaign_of c ON c.account = r.account GROUP BY c.campaign
         """
-    ).to_arrow_table().to_pylist()
+        )
+        .to_arrow_table()
+        .to_pylist()
+    )
     facts = {}
     for row in rows:
         facts[row["campaign"]] = {
-            "requests": row["requests"], "output_tokens": int(row["output_tokens"] or 0),
-            "first_seen": row["first_seen"], "last_seen": row["last_seen"],
-            "blocks": _hist(row["blocks"], 10), "asns": _hist(row["asns"], 10),
-            "user_agents": _hist(row["user_agents"], 5), "models": _hist(row["models"], 10),
-            "payments": sorted(p for p in row["payments"] if p)[:50], "young_accounts": row["young_accounts"],
+            "requests": row["requests"],
+            "output_tokens": int(row["output_tokens"] or 0),
+            "first_seen": row["first_seen"],
+            "last_seen": row["last_seen"],
+            "blocks": _hist(row["blocks"], 10),
+            "asns": _hist(row["asns"], 10),
+            "user_agents": _hist(row["user_agents"], 5),
+            "models": _hist(row["models"], 10),
+            "payments": sorted(p for p in row["payments"] if p)[:50],
+            "young_accounts": row["young_accounts"],
         }
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
     if "_content" in tables:
-        con.register("_kw_area", pa.table({"keyword": list(taxonomy.KEYWORD_AREA),
-                                           "area": list(taxonomy.KEYWORD_AREA.values())}))
-        for row in con.sql(
-            """
+        con.register(
+            "_kw_area", pa.table({"keyword": list(taxonomy.KEYWORD_AREA), "area": list(taxonomy.KEYWORD_AREA.values())})
+        )
+        for row in (
+            con.sql(
+                """
             SELECT c.campaign, histogram(k.area) AS areas
             FROM (SELECT account, unnest(keywords) AS keyword FROM _content) u
             JOIN _kw_area k USING (keyword) JOIN _campaign_of c ON c.account = u.account GROUP BY c.campaign
             """
-        ).to_arrow_table().to_pylist():
+            )
+            .to_arrow_table()
+            .to_pylist()
+        ):
             facts[row["campaign"]]["areas"] = _hist(row["areas"], len(taxonomy.NAMES))
         con.unregister("_kw_area")
     return facts
@@ -141,15 +168,19 @@ def _link_families(con: duckdb.DuckDBPyConnection, edges: pa.Table) -> dict[str,
     if edges.num_rows == 0:
         return {}
     con.register("_edges_in", edges)
-    rows = con.sql(
-        """
+    rows = (
+        con.sql(
+            """
         SELECT campaign, family, count(*) AS pairs FROM (
             SELECT ca.campaign, unnest(string_split(e.families, ',')) AS family
             FROM _edges_in e JOIN _campaign_of ca ON ca.account = e.a JOIN _campaign_of cb ON cb.account = e.b
             WHERE ca.campaign = cb.campaign)
         GROUP BY ALL
         """
-    ).to_arrow_table().to_pylist()
+        )
+        .to_arrow_table()
+        .to_pylist()
+    )
     con.unregister("_edges_in")
     out: dict[str, Counter] = {}
     for row in rows:

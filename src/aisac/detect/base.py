@@ -14,14 +14,16 @@ import pyarrow as pa
 from aisac.logs.reader import Log
 
 #: Columns of `Findings.accounts`; `first_flag_at` is when the evidence first crossed the line (or null).
-ACCOUNT_SCHEMA = pa.schema([
-    ("account_id", pa.string()),
-    ("score", pa.float64()),
-    ("flagged", pa.bool_()),
-    ("campaign", pa.string()),
-    ("reasons", pa.string()),
-    ("first_flag_at", pa.timestamp("us", tz="UTC")),
-])
+ACCOUNT_SCHEMA = pa.schema(
+    [
+        ("account_id", pa.string()),
+        ("score", pa.float64()),
+        ("flagged", pa.bool_()),
+        ("campaign", pa.string()),
+        ("reasons", pa.string()),
+        ("first_flag_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
 
 
 @dataclass

@@ -39,27 +39,54 @@ def _id(kind: str, *parts: str) -> str:
 def tlp_marking(level: str) -> dict[str, Any]:
     name = "TLP:" + level.upper()
     return {
-        "type": "marking-definition", "spec_version": "2.1", "id": TLP2[level], "created": "2022-10-01T00:00:00.000Z",
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": TLP2[level],
+        "created": "2022-10-01T00:00:00.000Z",
         "name": name,
         "extensions": {TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": level}},
     }
 
 
-def build(campaigns: list[dict[str, Any]], rules: list[Rule], *, lab: str = "aisac lab", tlp: str = "amber",
-          now: datetime | None = None) -> dict[str, Any]:
+def build(
+    campaigns: list[dict[str, Any]],
+    rules: list[Rule],
+    *,
+    lab: str = "aisac lab",
+    tlp: str = "amber",
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """A STIX 2.1 bundle (as a JSON-ready dict) for the campaigns."""
     now = now or datetime.now(UTC)
     marking = [TLP2[tlp]]
-    identity = stix2.Identity(id=_id("identity", lab), name=lab, identity_class="organization", created=now,
-                              modified=now, object_marking_refs=marking, allow_custom=True)
+    identity = stix2.Identity(
+        id=_id("identity", lab),
+        name=lab,
+        identity_class="organization",
+        created=now,
+        modified=now,
+        object_marking_refs=marking,
+        allow_custom=True,
+    )
     objects: list[Any] = [identity]
     patterns: dict[str, Any] = {}
     for technique, (name, description) in ATLAS.items():
         patterns[technique] = stix2.AttackPattern(
-            id=_id("attack-pattern", technique), name=name, description=description, created=now, modified=now,
-            created_by_ref=identity.id, object_marking_refs=marking,
-            external_references=[{"source_name": "mitre-atlas", "external_id": technique,
-                                  "url": f"https://atlas.mitre.org/techniques/{technique}"}])
+            id=_id("attack-pattern", technique),
+            name=name,
+            description=description,
+            created=now,
+            modified=now,
+            created_by_ref=identity.id,
+            object_marking_refs=marking,
+            external_references=[
+                {
+                    "source_name": "mitre-atlas",
+                    "external_id": technique,
+                    "url": f"https://atlas.mitre.org/techniques/{technique}",
+                }
+            ],
+        )
     rule_by_name = {r.name: r for r in rules}
     used_patterns: set[str] = set()
     for c in campaigns:
@@ -73,37 +100,67 @@ def _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_pa
     common = {"created_by_ref": identity.id, "object_marking_refs": marking, "created": now, "modified": now}
     first, last = _time(c["first_seen"]), _time(c["last_seen"])
     campaign = stix2.Campaign(
-        id=_id("campaign", c["id"]), name=f"Distillation campaign {c['id']}",
-        description="; ".join(c["reasons"]) or "adversarial distillation", first_seen=first, last_seen=last,
-        objective="Extract model capabilities through the public API to train a competing model", **common)
+        id=_id("campaign", c["id"]),
+        name=f"Distillation campaign {c['id']}",
+        description="; ".join(c["reasons"]) or "adversarial distillation",
+        first_seen=first,
+        last_seen=last,
+        objective="Extract model capabilities through the public API to train a competing model",
+        **common,
+    )
     out: list[Any] = [campaign]
     addresses = [_address(b["value"], marking) for b in c["address_blocks"]]
     addresses = [a for a in addresses if a is not None]
     observed_refs = [a.id for a in addresses]
     out += addresses
     infra = stix2.Infrastructure(
-        id=_id("infrastructure", c["id"]), name=f"Exit network of {c['id']}", infrastructure_types=["anonymization"],
+        id=_id("infrastructure", c["id"]),
+        name=f"Exit network of {c['id']}",
+        infrastructure_types=["anonymization"],
         description=f"{c['account_count']} accounts; user agents: "
-                    + ", ".join(u["value"] for u in c["user_agents"][:3]), first_seen=first, last_seen=last, **common)
+        + ", ".join(u["value"] for u in c["user_agents"][:3]),
+        first_seen=first,
+        last_seen=last,
+        **common,
+    )
     out.append(infra)
     out += [_rel("consists-of", infra.id, a.id, common) for a in addresses]
     out.append(_rel("uses", campaign.id, infra.id, common))
     if addresses:
         observed = stix2.ObservedData(
-            id=_id("observed-data", c["id"]), first_observed=first, last_observed=last,
-            number_observed=max(1, c["requests"]), object_refs=observed_refs, **common)
+            id=_id("observed-data", c["id"]),
+            first_observed=first,
+            last_observed=last,
+            number_observed=max(1, c["requests"]),
+            object_refs=observed_refs,
+            **common,
+        )
         out.append(observed)
         network = stix2.Indicator(
-            id=_id("indicator", c["id"], "network"), name=f"Exit blocks of {c['id']}", pattern_type="stix",
-            pattern=" OR ".join(_block_pattern(b["value"]) for b in c["address_blocks"]), valid_from=first,
-            indicator_types=["anomalous-activity"], **common)
-        out += [network, _rel("indicates", network.id, campaign.id, common),
-                _rel("based-on", network.id, observed.id, common)]
+            id=_id("indicator", c["id"], "network"),
+            name=f"Exit blocks of {c['id']}",
+            pattern_type="stix",
+            pattern=" OR ".join(_block_pattern(b["value"]) for b in c["address_blocks"]),
+            valid_from=first,
+            indicator_types=["anomalous-activity"],
+            **common,
+        )
+        out += [
+            network,
+            _rel("indicates", network.id, campaign.id, common),
+            _rel("based-on", network.id, observed.id, common),
+        ]
     for rule_name in _rules_named(c["reasons"], rule_by_name):
         rule = rule_by_name[rule_name]
         indicator = stix2.Indicator(
-            id=_id("indicator", "sigma", rule_name), name=rule.title, pattern_type="sigma", pattern=rule.yaml,
-            valid_from=first, indicator_types=["anomalous-activity"], **common)
+            id=_id("indicator", "sigma", rule_name),
+            name=rule.title,
+            pattern_type="sigma",
+            pattern=rule.yaml,
+            valid_from=first,
+            indicator_types=["anomalous-activity"],
+            **common,
+        )
         out += [indicator, _rel("indicates", indicator.id, campaign.id, common)]
     for t in c["atlas_techniques"]:
         used_patterns.add(t["id"])
@@ -116,8 +173,13 @@ def _rules_named(reasons: list[str], rules: dict[str, Rule]) -> list[str]:
 
 
 def _rel(kind: str, source: str, target: str, common: dict) -> stix2.Relationship:
-    return stix2.Relationship(id=_id("relationship", kind, source, target), relationship_type=kind,
-                              source_ref=source, target_ref=target, **common)
+    return stix2.Relationship(
+        id=_id("relationship", kind, source, target),
+        relationship_type=kind,
+        source_ref=source,
+        target_ref=target,
+        **common,
+    )
 
 
 def _time(text: str) -> datetime:

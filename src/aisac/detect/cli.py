@@ -43,18 +43,26 @@ def command(
     detector = DistillationDetector(model_path=model, rules_paths=rules or None)
     with console.status(f"analysing {log.records:,} requests"):
         findings = detector.detect(log)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_accounts(findings.accounts, out_dir / "accounts.csv")
-    (out_dir / "campaigns.json").write_text(json.dumps(findings.campaigns, indent=2, default=str))
-    (out_dir / "bundle.json").write_text(json.dumps(bundle.build(findings.campaigns, rule_set, lab=lab, tlp=tlp),
-                                                    indent=1))
+    write_findings(findings, rule_set, out_dir, lab=lab, tlp=tlp)
     seconds = time.perf_counter() - start
     out.print(summary(findings.campaigns))
     flagged = sum(findings.accounts["flagged"].to_pylist())
-    out.print(f"{log.records:,} requests, {findings.accounts.num_rows:,} accounts, {flagged:,} flagged in "
-              f"{len(findings.campaigns)} campaigns ({seconds:.1f} s, {log.records / seconds:,.0f} records/s; "
-              f"evidence: {', '.join(detector.last['groups'])})")
+    out.print(
+        f"{log.records:,} requests, {findings.accounts.num_rows:,} accounts, {flagged:,} flagged in "
+        f"{len(findings.campaigns)} campaigns ({seconds:.1f} s, {log.records / seconds:,.0f} records/s; "
+        f"evidence: {', '.join(detector.last['groups'])})"
+    )
     out.print(f"wrote {out_dir / 'accounts.csv'}, {out_dir / 'campaigns.json'}, {out_dir / 'bundle.json'}")
+
+
+def write_findings(findings, rules, out_dir: Path, *, lab: str = "aisac lab", tlp: str = "amber") -> None:
+    """The output contract: accounts.csv, campaigns.json and bundle.json in `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_accounts(findings.accounts, out_dir / "accounts.csv")
+    (out_dir / "campaigns.json").write_text(json.dumps(findings.campaigns, indent=2, default=str))
+    (out_dir / "bundle.json").write_text(
+        json.dumps(bundle.build(findings.campaigns, rules, lab=lab, tlp=tlp), indent=1)
+    )
 
 
 def write_accounts(table, path: Path) -> None:
@@ -63,8 +71,15 @@ def write_accounts(table, path: Path) -> None:
         writer = csv.writer(f)
         writer.writerow(["account_id", "score", "flagged", "campaign", "reasons"])
         for row in table.select(["account_id", "score", "flagged", "campaign", "reasons"]).to_pylist():
-            writer.writerow([row["account_id"], f"{row['score']:.4f}", "true" if row["flagged"] else "false",
-                             row["campaign"] or "", row["reasons"]])
+            writer.writerow(
+                [
+                    row["account_id"],
+                    f"{row['score']:.4f}",
+                    "true" if row["flagged"] else "false",
+                    row["campaign"] or "",
+                    row["reasons"],
+                ]
+            )
 
 
 def summary(campaigns: list[dict]) -> Table:
@@ -72,7 +87,14 @@ def summary(campaigns: list[dict]) -> Table:
     for col in ("campaign", "score", "accounts", "requests", "first seen", "last seen", "ATLAS", "top reason"):
         table.add_column(col, justify="right" if col in ("score", "accounts", "requests") else "left")
     for c in campaigns[:20]:
-        table.add_row(c["id"], f"{c['score']:.2f}", str(c["account_count"]), f"{c['requests']:,}", c["first_seen"],
-                      c["last_seen"], " ".join(t["id"] for t in c["atlas_techniques"]),
-                      c["reasons"][0] if c["reasons"] else "")
+        table.add_row(
+            c["id"],
+            f"{c['score']:.2f}",
+            str(c["account_count"]),
+            f"{c['requests']:,}",
+            c["first_seen"],
+            c["last_seen"],
+            " ".join(t["id"] for t in c["atlas_techniques"]),
+            c["reasons"][0] if c["reasons"] else "",
+        )
     return table

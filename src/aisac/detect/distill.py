@@ -35,9 +35,11 @@ class Analysis:
     rules: list[Rule]
 
     def matrix(self, names: list[str]) -> np.ndarray:
-        return np.column_stack([
-            self.accounts[n].to_numpy(zero_copy_only=False).astype(float) for n in names
-        ]) if names else np.empty((self.accounts.num_rows, 0))
+        return (
+            np.column_stack([self.accounts[n].to_numpy(zero_copy_only=False).astype(float) for n in names])
+            if names
+            else np.empty((self.accounts.num_rows, 0))
+        )
 
     def stage2_inputs(self, p1: np.ndarray, logit1: np.ndarray) -> np.ndarray:
         """Per account: own logit, its linked group's size and evidence, link strength, lockstep partners."""
@@ -47,14 +49,15 @@ class Analysis:
         evidence = np.zeros(len(ids))
         linked = community >= 0
         if linked.any():
-            labels, inverse, counts = np.unique(community[linked], return_inverse=True, return_counts=True)
+            _, inverse, counts = np.unique(community[linked], return_inverse=True, return_counts=True)
             sums = np.bincount(inverse, weights=p1[linked])
             size[linked] = counts[inverse]
             others = np.maximum(counts[inverse] - 1, 1)
             evidence[linked] = np.where(counts[inverse] > 1, (sums[inverse] - p1[linked]) / others, 0.0)
         strength = _per_account(ids, self.links.edges, "weight")
-        lockstep = dict(zip(self.links.lockstep["account"].to_pylist(), self.links.lockstep["partners"].to_pylist(),
-                            strict=True))
+        lockstep = dict(
+            zip(self.links.lockstep["account"].to_pylist(), self.links.lockstep["partners"].to_pylist(), strict=True)
+        )
         partners = np.array([lockstep.get(a, 0) for a in ids], dtype=float)
         return np.column_stack([logit1, np.log1p(size), evidence, np.log1p(strength), np.log1p(partners)])
 
@@ -83,7 +86,8 @@ def evidence_groups(log: Log) -> set[str]:
         groups.add("signup")
     shared = log.con.execute(
         'SELECT count(*) FROM (SELECT "client.address" FROM requests GROUP BY 1 '
-        'HAVING count(DISTINCT "account.id") > 1)').fetchall()[0][0]
+        'HAVING count(DISTINCT "account.id") > 1)'
+    ).fetchall()[0][0]
     if shared:
         groups.add("address")
     return groups
@@ -111,20 +115,22 @@ class DistillationDetector:
         model = Model.load(self.model_path)
         analysis = analyse(log, load_rules(self.rules_paths), self.seed)
         key, profile = model.profile(analysis.groups)
-        scores, logit1, contrib = score(analysis, profile)
+        scores, _, contrib = score(analysis, profile)
         flagged = scores >= profile.threshold
         ids = analysis.accounts["account_id"].to_pylist()
         reasons = explain(analysis, profile, contrib, flagged)
         campaigns, campaign_of = attribute(log.con, analysis, ids, scores, flagged, reasons)
         first_flag = _first_flag_times(log, [a for a, f in zip(ids, flagged, strict=True) if f])
-        table = pa.table({
-            "account_id": ids,
-            "score": scores,
-            "flagged": flagged,
-            "campaign": [campaign_of.get(a) for a in ids],
-            "reasons": ["; ".join(r) for r in reasons],
-            "first_flag_at": pa.array([first_flag.get(a) for a in ids], pa.timestamp("us", tz="UTC")),
-        })
+        table = pa.table(
+            {
+                "account_id": ids,
+                "score": scores,
+                "flagged": flagged,
+                "campaign": [campaign_of.get(a) for a in ids],
+                "reasons": ["; ".join(r) for r in reasons],
+                "first_flag_at": pa.array([first_flag.get(a) for a in ids], pa.timestamp("us", tz="UTC")),
+            }
+        )
         self.last = {"profile": key, "groups": sorted(analysis.groups)}
         return Findings(table, campaigns)
 
@@ -138,8 +144,9 @@ def score(analysis: Analysis, profile: Profile) -> tuple[np.ndarray, np.ndarray,
     return sigmoid(profile.stage2.logit(x2)), logit1, contrib
 
 
-def explain(analysis: Analysis, profile: Profile, contrib: np.ndarray, flagged: np.ndarray,
-            top: int = 3) -> list[list[str]]:
+def explain(
+    analysis: Analysis, profile: Profile, contrib: np.ndarray, flagged: np.ndarray, top: int = 3
+) -> list[list[str]]:
     """Up to `top` reasons per flagged account: the features that pushed its score up most, in words."""
     meaning = {f.name: f.meaning for f in F.FEATURES}
     facts = analysis.accounts.to_pylist()

@@ -30,25 +30,42 @@ class Feature:
 FEATURES: tuple[Feature, ...] = (
     Feature("log_requests_per_day", "base", "{requests} requests, {per_day:.0f} per active day"),
     Feature("active_day_share", "base", "active on {active_days} of {log_days} days"),
-    Feature("output_input_ratio", "base", "short prompts, long answers (median {median_in:.0f} tokens in, "
-                                          "{median_out:.0f} out)"),
+    Feature(
+        "output_input_ratio",
+        "base",
+        "short prompts, long answers (median {median_in:.0f} tokens in, {median_out:.0f} out)",
+    ),
     Feature("long_output_share", "base", "{long_output_share:.0%} of answers over 1,000 tokens"),
     Feature("hour_flatness", "base", "round-the-clock activity (hour-of-day entropy {hour_flatness:.2f})"),
     Feature("interarrival_cv", "base", "inter-arrival variation {interarrival_cv:.2f}"),
     Feature("param_uniformity", "base", "identical sampling parameters on {param_uniformity:.0%} of requests"),
     Feature("max_tokens_log", "base", "completion budget of {max_tokens:.0f} tokens"),
-    Feature("new_model_early", "base", "moved to the newly released model within {pivot_hours:.0f} h of its "
-                                       "first appearance"),
+    Feature(
+        "new_model_early",
+        "base",
+        "moved to the newly released model within {pivot_hours:.0f} h of its first appearance",
+    ),
     Feature("error_share", "base", "{error_share:.0%} of requests failed or were rate limited"),
     Feature("young_account", "signup", "account opened {age_days:.0f} days before its first request here"),
     Feature("has_org", "base", "belongs to organisation"),
     Feature("multi_turn_share", "conversation", "{multi_turn_share:.0%} of requests continue a conversation"),
-    Feature("coercion_share", "text", "{coercion_share:.0%} of prompts coerce a full reasoning trace "
-                                      "(rule llm_reasoning_trace_coercion)"),
-    Feature("harvest_share", "text", "{harvest_share:.0%} of prompts grade or rewrite answers for reuse "
-                                     "(rules llm_rubric_grading_harvest, llm_rewrite_harvest)"),
-    Feature("agent_harness_share", "text", "{agent_harness_share:.0%} of requests run an agent harness that "
-                                           "narrates every step (rule llm_agent_narration_harness)"),
+    Feature(
+        "coercion_share",
+        "text",
+        "{coercion_share:.0%} of prompts coerce a full reasoning trace (rule llm_reasoning_trace_coercion)",
+    ),
+    Feature(
+        "harvest_share",
+        "text",
+        "{harvest_share:.0%} of prompts grade or rewrite answers for reuse "
+        "(rules llm_rubric_grading_harvest, llm_rewrite_harvest)",
+    ),
+    Feature(
+        "agent_harness_share",
+        "text",
+        "{agent_harness_share:.0%} of requests run an agent harness that "
+        "narrates every step (rule llm_agent_narration_harness)",
+    ),
     Feature("area_coverage", "text", "prompts span {areas:.0f} of {all_areas} capability areas"),
     Feature("template_concentration", "text", "{template_concentration:.0%} of prompts from one template"),
     Feature("shared_payment", "payment", "payment card shared with {payment_peers} other accounts"),
@@ -104,9 +121,9 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _content AS
-        SELECT r."account.id" AS account {hits}, {prompts.skeleton('t.user_text')} AS template,
-               hash(t.system_text) AS system_prompt, t.turns, {taxonomy.keywords_sql('t.user_text')} AS keywords
-        FROM ({rule_view_sql(rules, '_sample')}) r POSITIONAL JOIN (
+        SELECT r."account.id" AS account {hits}, {prompts.skeleton("t.user_text")} AS template,
+               hash(t.system_text) AS system_prompt, t.turns, {taxonomy.keywords_sql("t.user_text")} AS keywords
+        FROM ({rule_view_sql(rules, "_sample")}) r POSITIONAL JOIN (
             SELECT {prompts.USER_TEXT} AS user_text, {prompts.SYSTEM_TEXT} AS system_text, {prompts.TURNS} AS turns
             FROM _sample) t
         """
@@ -117,16 +134,20 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
     """One row per account: the FEATURES (NULL where the log lacks the evidence) and facts for reasons."""
     has_text = "gen_ai.input.messages" in present
     has_conv = "gen_ai.conversation.id" in present
-    content = ("NULL AS coercion_share, NULL AS harvest_share, NULL AS agent_harness_share, NULL AS areas, "
-               "NULL AS area_coverage, NULL AS template_concentration")
+    content = (
+        "NULL AS coercion_share, NULL AS harvest_share, NULL AS agent_harness_share, NULL AS areas, "
+        "NULL AS area_coverage, NULL AS template_concentration"
+    )
     joins = ""
     if has_text:
         _content_stats(con, rules)
         joins = "LEFT JOIN _content_stats ct USING (account)"
-        content = (f"any_value(ct.coercion_share) AS coercion_share, any_value(ct.harvest_share) AS harvest_share, "
-                   f"any_value(ct.agent_harness_share) AS agent_harness_share, any_value(ct.areas) AS areas, "
-                   f"coalesce(any_value(ct.areas), 0) / {len(taxonomy.NAMES)} AS area_coverage, "
-                   f"any_value(ct.template_concentration) AS template_concentration")
+        content = (
+            f"any_value(ct.coercion_share) AS coercion_share, any_value(ct.harvest_share) AS harvest_share, "
+            f"any_value(ct.agent_harness_share) AS agent_harness_share, any_value(ct.areas) AS areas, "
+            f"coalesce(any_value(ct.areas), 0) / {len(taxonomy.NAMES)} AS area_coverage, "
+            f"any_value(ct.template_concentration) AS template_concentration"
+        )
     log_days = con.execute("SELECT greatest(1, ceil((max(ts) - min(ts)) / 86400)) FROM _req").fetchall()[0][0]
     days = "count(DISTINCT date_trunc('day', time))"
     return con.sql(
@@ -187,8 +208,9 @@ def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
     def share(rule: str) -> str:
         return f"avg({quote('rule:' + rule)}::INT)" if rule in names else "NULL"
 
-    con.register("_kw", pa.table({"keyword": list(taxonomy.KEYWORD_AREA),
-                                  "area": list(taxonomy.KEYWORD_AREA.values())}))
+    con.register(
+        "_kw", pa.table({"keyword": list(taxonomy.KEYWORD_AREA), "area": list(taxonomy.KEYWORD_AREA.values())})
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _content_stats AS
@@ -200,9 +222,9 @@ def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
             SELECT account, max(c) / sum(c) AS template_concentration
             FROM (SELECT account, template, count(*) AS c FROM _content GROUP BY ALL) GROUP BY account),
         hits AS (
-            SELECT account, {share('llm_reasoning_trace_coercion')} AS coercion_share,
-                   greatest({share('llm_rubric_grading_harvest')}, {share('llm_rewrite_harvest')}) AS harvest_share,
-                   {share('llm_agent_narration_harness')} AS agent_harness_share
+            SELECT account, {share("llm_reasoning_trace_coercion")} AS coercion_share,
+                   greatest({share("llm_rubric_grading_harvest")}, {share("llm_rewrite_harvest")}) AS harvest_share,
+                   {share("llm_agent_narration_harness")} AS agent_harness_share
             FROM _content GROUP BY account)
         SELECT * FROM hits LEFT JOIN templates USING (account) LEFT JOIN areas USING (account)
         """

@@ -22,21 +22,40 @@ import pyarrow as pa
 #: that touched a shared exit once is not tied to everyone behind it.
 FAMILIES: dict[str, tuple[float, str]] = {
     "payment": (1.0, "SELECT DISTINCT account, payment::VARCHAR AS value FROM _req WHERE payment IS NOT NULL"),
-    "address": (0.6, "SELECT account, address AS value FROM _req GROUP BY ALL HAVING count(*) >= 3 AND "
-                     "count(*) >= 0.1 * any_value(n)"),
-    "block": (0.3, "SELECT account, block AS value FROM _req GROUP BY ALL HAVING count(*) >= 3 AND "
-                   "count(*) >= 0.1 * any_value(n)"),
+    "address": (
+        0.6,
+        "SELECT account, address AS value FROM _req GROUP BY ALL HAVING count(*) >= 3 AND "
+        "count(*) >= 0.1 * any_value(n)",
+    ),
+    "block": (
+        0.3,
+        "SELECT account, block AS value FROM _req GROUP BY ALL HAVING count(*) >= 3 AND count(*) >= 0.1 * any_value(n)",
+    ),
     "client": (0.5, "SELECT DISTINCT account, ua AS value FROM _req WHERE ua IS NOT NULL"),
-    "system_prompt": (0.6, "SELECT DISTINCT account, system_prompt::VARCHAR AS value FROM _content "
-                           "WHERE system_prompt IS NOT NULL"),
-    "template": (0.3, "SELECT account, template::VARCHAR AS value FROM _content GROUP BY ALL "
-                      "HAVING count(*) >= 0.3 * any_value(n)"),
-    "signup": (0.6, "SELECT DISTINCT account, time_bucket(INTERVAL 1 HOUR, created_at)::VARCHAR AS value "
-                    "FROM _req WHERE created_at IS NOT NULL"),
+    "system_prompt": (
+        0.6,
+        "SELECT DISTINCT account, system_prompt::VARCHAR AS value FROM _content WHERE system_prompt IS NOT NULL",
+    ),
+    "template": (
+        0.3,
+        "SELECT account, template::VARCHAR AS value FROM _content GROUP BY ALL HAVING count(*) >= 0.3 * any_value(n)",
+    ),
+    "signup": (
+        0.6,
+        "SELECT DISTINCT account, time_bucket(INTERVAL 1 HOUR, created_at)::VARCHAR AS value "
+        "FROM _req WHERE created_at IS NOT NULL",
+    ),
 }
 #: Evidence group each family needs (see features.Feature.group).
-FAMILY_GROUP = {"payment": "payment", "address": "address", "block": "address", "client": "base",
-                "system_prompt": "text", "template": "text", "signup": "signup"}
+FAMILY_GROUP = {
+    "payment": "payment",
+    "address": "address",
+    "block": "address",
+    "client": "base",
+    "system_prompt": "text",
+    "template": "text",
+    "signup": "signup",
+}
 CLIQUE_MAX = 48  # groups up to this size are linked pairwise, larger ones as rings
 RING = 3  # ring neighbours per account in a large group
 MAX_SHARE = 0.25  # a value shared by more than this share of accounts links nobody
@@ -58,8 +77,11 @@ class Links:
 
 def _available(con: duckdb.DuckDBPyConnection, groups: set[str]) -> dict[str, tuple[float, str]]:
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
-    return {f: v for f, v in FAMILIES.items()
-            if FAMILY_GROUP[f] in groups and ("_content" in v[1]) <= ("_content" in tables)}
+    return {
+        f: v
+        for f, v in FAMILIES.items()
+        if FAMILY_GROUP[f] in groups and ("_content" in v[1]) <= ("_content" in tables)
+    }
 
 
 def link(con: duckdb.DuckDBPyConnection, groups: set[str], seed: int = 0) -> Links:
@@ -144,7 +166,8 @@ def _communities(con: duckdb.DuckDBPyConnection, edges: pa.Table, seed: int) -> 
         return {}
     a, b = edges["a"].to_numpy(zero_copy_only=False), edges["b"].to_numpy(zero_copy_only=False)
     names, index = np.unique(np.concatenate([a, b]), return_inverse=True)
-    graph = ig.Graph(n=len(names), edges=np.stack([index[: len(a)], index[len(a):]], axis=1).tolist())
-    partition = leidenalg.find_partition(graph, leidenalg.ModularityVertexPartition,
-                                         weights=edges["weight"].to_pylist(), seed=seed)
+    graph = ig.Graph(n=len(names), edges=np.stack([index[: len(a)], index[len(a) :]], axis=1).tolist())
+    partition = leidenalg.find_partition(
+        graph, leidenalg.ModularityVertexPartition, weights=edges["weight"].to_pylist(), seed=seed
+    )
     return dict(zip(names.tolist(), partition.membership, strict=True))

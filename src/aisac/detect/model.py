@@ -44,8 +44,9 @@ class Stage:
         return self.contributions(x).sum(axis=1) + self.intercept
 
     @classmethod
-    def fit(cls, features: list[str], x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None,
-            c: float = 1.0) -> Stage:
+    def fit(
+        cls, features: list[str], x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None, c: float = 1.0
+    ) -> Stage:
         from sklearn.linear_model import LogisticRegression
 
         mean = np.nanmean(x, axis=0)
@@ -81,14 +82,16 @@ class Model:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Model:
-        text = (path.read_text() if path else
-                (resources.files("aisac.detect") / "model.json").read_text(encoding="utf-8"))
+        text = (
+            path.read_text() if path else (resources.files("aisac.detect") / "model.json").read_text(encoding="utf-8")
+        )
         raw = json.loads(text)
         return cls({k: Profile.from_dict(v) for k, v in raw["profiles"].items()}, raw.get("info", {}))
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"info": self.info, "profiles": {k: asdict(v) for k, v in self.profiles.items()}},
-                                   indent=1))
+        path.write_text(
+            json.dumps({"info": self.info, "profiles": {k: asdict(v) for k, v in self.profiles.items()}}, indent=1)
+        )
 
     def profile(self, groups: set[str]) -> tuple[str, Profile]:
         """The profile for exactly this evidence, or the richest one trained on a subset of it."""

@@ -26,7 +26,10 @@ class DuckDBBackend(TextQueryBackend):
     requires_pipeline: ClassVar[bool] = False
 
     precedence: ClassVar[tuple[type[ConditionItem], type[ConditionItem], type[ConditionItem]]] = (
-        ConditionNOT, ConditionAND, ConditionOR)
+        ConditionNOT,
+        ConditionAND,
+        ConditionOR,
+    )
     parenthesize = True
     group_expression: ClassVar[str] = "({expr})"
     token_separator = " "
@@ -70,8 +73,11 @@ class DuckDBBackend(TextQueryBackend):
 
     def convert_value_str(self, s, state: ConversionState, no_quote: bool = False) -> str:
         """Strings inside LIKE templates are not quoted again; single quotes are doubled for SQL."""
-        converted = s.convert(self.escape_char, self.wildcard_multi, self.wildcard_single,
-                              self.add_escaped, self.filter_chars).replace("'", "''").lower()
+        converted = (
+            s.convert(self.escape_char, self.wildcard_multi, self.wildcard_single, self.add_escaped, self.filter_chars)
+            .replace("'", "''")
+            .lower()
+        )
         return converted if no_quote else f"'{converted}'"
 
     def convert_condition_field_eq_val_str(self, cond, state: ConversionState) -> Any:
@@ -79,8 +85,7 @@ class DuckDBBackend(TextQueryBackend):
         value = cond.value
         field = self.escape_and_quote_field(cond.field)
         inner_special = value[1:-1].contains_special() if len(value) > 1 else False
-        if value.startswith(_ANY) and value.endswith(_ANY) \
-                and not inner_special:
+        if value.startswith(_ANY) and value.endswith(_ANY) and not inner_special:
             return self.contains_expression.format(field=field, value=self._plain(value[1:-1]))
         if value.endswith(_ANY) and not value[:-1].contains_special():
             return self.startswith_expression.format(field=field, value=self._plain(value[:-1]))

@@ -61,7 +61,9 @@ def load_rules(paths: list[Path] | None = None) -> list[Rule]:
             collection = SigmaCollection.from_yaml(text)
             (rule,) = collection.rules
             if rule.logsource.product != LOGSOURCE_PRODUCT:
-                raise RuleError(f"{name}: logsource product must be {LOGSOURCE_PRODUCT!r}, got {rule.logsource.product!r}")
+                raise RuleError(
+                    f"{name}: logsource product must be {LOGSOURCE_PRODUCT!r}, got {rule.logsource.product!r}"
+                )
             unknown = _fields(rule) - {c.name for c in COLUMNS}
             if unknown:
                 raise RuleError(f"{name}: fields not in api-log-v1: {', '.join(sorted(unknown))}")
@@ -72,8 +74,17 @@ def load_rules(paths: list[Path] | None = None) -> list[Rule]:
             if isinstance(exc, RuleError):
                 raise
             raise RuleError(f"{name}: one rule per file expected ({exc})") from exc
-        rules.append(Rule(Path(name).stem, rule.title, str(rule.level.name).lower() if rule.level else "",
-                          tuple(str(t) for t in rule.tags), condition, frozenset(_fields(rule)), text))
+        rules.append(
+            Rule(
+                Path(name).stem,
+                rule.title,
+                str(rule.level.name).lower() if rule.level else "",
+                tuple(str(t) for t in rule.tags),
+                condition,
+                frozenset(_fields(rule)),
+                text,
+            )
+        )
     return rules
 
 
