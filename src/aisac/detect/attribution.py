@@ -40,6 +40,39 @@ def _campaign_id(members: list[str]) -> str:
     return "C-" + hashlib.sha1("\n".join(sorted(members)).encode()).hexdigest()[:10]
 
 
+#: Shared facts that tie flagged accounts to one operation even across Leiden communities: who pays, where
+#: the traffic exits, what harness prompt it runs. (Client strings, sign-up hours and timing can coincide
+#: between unrelated operations; they shape communities but do not merge campaigns.)
+INFRASTRUCTURE = {"payment", "address", "block", "system_prompt"}
+
+
+def _groups(links, flagged: list[str]) -> list[list[str]]:
+    """Flagged accounts joined when in one Leiden community or linked by shared infrastructure (union-find)."""
+    parent = {a: a for a in flagged}
+
+    def find(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    first_in: dict[int, str] = {}
+    for a in flagged:
+        community = links.membership.get(a)
+        if community is not None:
+            union(a, first_in.setdefault(community, a))
+    for e in links.edges.to_pylist():
+        if e["a"] in parent and e["b"] in parent and INFRASTRUCTURE & set(e["families"].split(",")):
+            union(e["a"], e["b"])
+    groups: dict[str, list[str]] = {}
+    for a in flagged:
+        groups.setdefault(find(a), []).append(a)
+    return list(groups.values())
+
+
 def attribute(
     con: duckdb.DuckDBPyConnection,
     analysis,
@@ -49,16 +82,9 @@ def attribute(
     reasons: list[list[str]],
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """(campaigns with attribution, account -> campaign id) for the flagged accounts."""
-    membership = analysis.links.membership
-    groups: dict[object, list[str]] = {}
-    for account, is_flagged in zip(ids, flagged, strict=True):
-        if is_flagged:
-            groups.setdefault(membership.get(account, ("alone", account)), []).append(account)
     campaign_of: dict[str, str] = {}
     members_of: dict[str, list[str]] = {}
-    for key, members in groups.items():
-        if len(members) == 1 and not isinstance(key, tuple):
-            key = ("alone", members[0])
+    for members in _groups(analysis.links, [a for a, f in zip(ids, flagged, strict=True) if f]):
         cid = _campaign_id(members)
         members_of[cid] = sorted(members)
         campaign_of.update(dict.fromkeys(members, cid))
@@ -74,13 +100,18 @@ def attribute(
     for cid, members in sorted(members_of.items(), key=lambda kv: -len(kv[1])):
         f = facts[cid]
         families = edges.get(cid, Counter())
-        counted = Counter(r for m in members for r in reasons_of[m])
+        by_score = sorted(members, key=lambda m: -score_of[m])
+        counted = Counter(feature for m in members for feature, _ in reasons_of[m])
+        example = {}
+        for m in reversed(by_score):
+            example.update(dict(reasons_of[m]))
         techniques = ["AML.T0024.002", "AML.T0040"]
         if len(members) > 1 or f["young_accounts"] > 0:
             techniques.append("AML.T0021")
         if families["address"] or families["block"] or (len(members) == 1 and f["requests"] > 20_000):
             techniques.append("AML.T0008.005")
-        why = [f"{n} of {len(members)} accounts: {r}" for r, n in counted.most_common(5)]
+        why = [f"{n} of {len(members)} accounts: {example[feature]}" + (" (highest-scoring member)" if n > 1 else "")
+               for feature, n in counted.most_common(5)]
         why += [f"members {FAMILY_WORDS[fam]} ({n} linked pairs)" for fam, n in families.most_common()]
         campaigns.append(
             {

@@ -127,7 +127,7 @@ class DistillationDetector:
                 "score": scores,
                 "flagged": flagged,
                 "campaign": [campaign_of.get(a) for a in ids],
-                "reasons": ["; ".join(r) for r in reasons],
+                "reasons": ["; ".join(text for _, text in r) for r in reasons],
                 "first_flag_at": pa.array([first_flag.get(a) for a in ids], pa.timestamp("us", tz="UTC")),
             }
         )
@@ -160,7 +160,8 @@ def explain(
         for j in order[:top]:
             if contrib[i, j] <= 0:
                 break
-            reasons.append(_render(meaning[profile.stage1.features[j]], row))
+            name = profile.stage1.features[j]
+            reasons.append((name, _render(meaning[name], row)))
         out.append(reasons)
     return out
 

@@ -109,12 +109,15 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]
     con.unregister("_blocks")
     if "gen_ai.input.messages" not in present:
         return
+    # Bernoulli sample at 64/n per account (no sort): about CONTENT_SAMPLE prompts each, all of a small account.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _sample AS
-        SELECT * FROM requests WHERE "gen_ai.input.messages" IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY "account.id" ORDER BY hash(time, "client.address"))
-                <= {CONTENT_SAMPLE}
+        SELECT r.* FROM requests r
+        JOIN (SELECT "account.id", count(*) AS n FROM requests GROUP BY 1) c USING ("account.id")
+        WHERE r."gen_ai.input.messages" IS NOT NULL
+          AND hash(r.time, r."client.address", r."gen_ai.usage.output_tokens") % 1000000
+              < 1000000 * least(1.0, {CONTENT_SAMPLE} / c.n)
         """
     )
     hits = "".join(f", coalesce({r.condition}, false) AS {quote('rule:' + r.name)}" for r in rules)
@@ -167,6 +170,10 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
         top_addr AS (
             SELECT account, arg_max(address, c) AS address
             FROM (SELECT account, address, count(*) AS c FROM _req GROUP BY ALL) GROUP BY account),
+        params AS (
+            SELECT account, max(c) AS top_params
+            FROM (SELECT account, temperature, max_tokens, count(*) AS c FROM _req GROUP BY ALL) GROUP BY account),
+        convs AS (SELECT conv, count(*) AS conv_size FROM _req WHERE conv IS NOT NULL GROUP BY conv),
         pivots AS ({_pivot_sql()})
         SELECT a.account AS account_id, count(*) AS requests, {days} AS active_days, {log_days} AS log_days,
                count(*) / {days} AS per_day, ln(1 + count(*) / {days}) AS log_requests_per_day,
@@ -176,21 +183,21 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
                avg((tout >= {LONG_OUTPUT})::INT) AS long_output_share,
                any_value(f.flatness) AS hour_flatness,
                least(any_value(g.cv), 5) AS interarrival_cv,
-               max(a.same_params) / count(*) AS param_uniformity,
+               any_value(pu.top_params) / count(*) AS param_uniformity,
                mode(max_tokens) AS max_tokens, ln(1 + coalesce(mode(max_tokens), 0)) AS max_tokens_log,
                coalesce(any_value(pv.early), false)::DOUBLE AS new_model_early, any_value(pv.hours) AS pivot_hours,
                avg((status >= 400)::INT) AS error_share,
                date_diff('second', any_value(created_at), min(time)) / 86400 AS age_days,
                (date_diff('second', any_value(created_at), min(time)) < 60 * 86400)::DOUBLE AS young_account,
                (count(org) > 0)::DOUBLE AS has_org,
-               {"avg((a.conv_size > 1)::INT)" if has_conv else "NULL"} AS multi_turn_share,
+               {"avg((cs.conv_size > 1)::INT)" if has_conv else "NULL"} AS multi_turn_share,
                {content},
                {len(taxonomy.NAMES)} AS all_areas,
                any_value(p.peers) AS payment_peers, ln(1 + any_value(p.peers)) AS shared_payment,
                any_value(ap.peers) AS address_peers, ln(1 + any_value(ap.peers)) AS shared_address
-        FROM (SELECT *, count(*) OVER (PARTITION BY account, temperature, max_tokens) AS same_params,
-                     {"count(*) OVER (PARTITION BY conv)" if has_conv else "0"} AS conv_size
-              FROM _req) a
+        FROM _req a
+        LEFT JOIN params pu USING (account)
+        {"LEFT JOIN convs cs ON cs.conv = a.conv" if has_conv else ""}
         LEFT JOIN gap_stats g USING (account) LEFT JOIN flat f USING (account)
         LEFT JOIN pay p ON p.payment = a.payment
         LEFT JOIN top_addr ta USING (account) LEFT JOIN addr_peers ap ON ap.address = ta.address
