@@ -69,50 +69,55 @@ def threshold_for(p: np.ndarray, y: np.ndarray) -> float:
     return 0.5
 
 
+def load_runs(spec, rules, tmp: Path) -> list:
+    """Simulate, read and analyse each training week: (log, analysis, labels, weights)."""
+    runs = []
+    for seed, scale, mix in spec:
+        start = time.time()
+        out = tmp / str(seed)
+        write(simulate(7, seed, scale, mix=mix), out)
+        log = read_log([out / "log"])
+        analysis = analyse(log, rules)
+        labels = {r["account_id"]: r for r in read_labels(out / "labels.csv").to_pylist()}
+        ids = analysis.accounts["account_id"].to_pylist()
+        y = np.array([labels[a]["label"] == "distillation" for a in ids])
+        w = np.array([HEAVY_WEIGHT if labels[a]["persona"] in HEAVY_PERSONAS else 1.0 for a in ids])
+        runs.append((log, analysis, y, w))
+        print(f"seed {seed}: {len(ids)} accounts, {y.sum()} distillation ({time.time() - start:.1f} s)")
+    return runs
+
+
+def fit_profile(runs: list, groups: set[str]) -> Profile:
+    """Both stages and the threshold for one evidence profile."""
+    names = [f.name for f in F.FEATURES if f.group in groups or f.group == "conversation"]
+    y = np.concatenate([y for *_, y, _ in runs])
+    w = np.concatenate([w for *_, w in runs])
+    stage1 = Stage.fit(names, np.vstack([a.matrix(names) for _, a, _, _ in runs]), y, w)
+    x2 = []
+    for log, analysis, _, _ in runs:
+        analysis.links = link(log.con, groups)
+        logit1 = stage1.logit(analysis.matrix(names))
+        x2.append(analysis.stage2_inputs(sigmoid(logit1), logit1))
+    stage2 = Stage.fit(list(STAGE2), np.vstack(x2), y, w)
+    p = sigmoid(stage2.logit(np.vstack(x2)))
+    profile = Profile(stage1, stage2, threshold_for(p, y))
+    pred = p >= profile.threshold
+    print(f"{profile_key(groups):40s} threshold {profile.threshold:.2f} "
+          f"train precision {y[pred].mean():.4f} recall {pred[y].mean():.4f}")
+    return profile
+
+
 def main() -> None:
     rules = load_rules()
-    runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        for seed, scale, mix in TRAIN:
-            start = time.time()
-            out = Path(tmp) / str(seed)
-            write(simulate(7, seed, scale, mix=mix), out)
-            log = read_log([out / "log"])
-            analysis = analyse(log, rules)
-            labels = {r["account_id"]: r for r in read_labels(out / "labels.csv").to_pylist()}
-            ids = analysis.accounts["account_id"].to_pylist()
-            y = np.array([labels[a]["label"] == "distillation" for a in ids])
-            w = np.array([HEAVY_WEIGHT if labels[a]["persona"] in HEAVY_PERSONAS else 1.0 for a in ids])
-            runs.append((log, analysis, y, w))
-            print(f"seed {seed}: {len(ids)} accounts, {y.sum()} distillation ({time.time() - start:.1f} s)")
+        runs = load_runs(TRAIN, rules, Path(tmp))
         profiles = {}
         for r in range(len(GROUPS) + 1):
             for combo in itertools.combinations(GROUPS, r):
                 groups = {"base", *combo}
-                names = [f.name for f in F.FEATURES if f.group in groups or f.group == "conversation"]
-                x1 = np.vstack([a.matrix(names) for _, a, _, _ in runs])
-                y = np.concatenate([y for *_, y, _ in runs])
-                w = np.concatenate([w for *_, w in runs])
-                stage1 = Stage.fit(names, x1, y, w)
-                x2 = []
-                for log, analysis, _, _ in runs:
-                    analysis.links = link(log.con, groups)
-                    logit1 = stage1.logit(analysis.matrix(names))
-                    x2.append(analysis.stage2_inputs(sigmoid(logit1), logit1))
-                stage2 = Stage.fit(list(STAGE2), np.vstack(x2), y, w)
-                p = sigmoid(stage2.logit(np.vstack(x2)))
-                profile = Profile(stage1, stage2, threshold_for(p, y))
-                profiles[profile_key(groups)] = profile
-                pred = p >= profile.threshold
-                print(
-                    f"{profile_key(groups):40s} threshold {profile.threshold:.2f} "
-                    f"train precision {y[pred].mean():.4f} recall {pred[y].mean():.4f}"
-                )
-    info = {
-        "trained_on": [{"seed": s, "scale": sc, "mix": m or "default"} for s, sc, m in TRAIN],
-        "target_precision": TARGET_PRECISION,
-        "command": "python bench/train_detector.py",
-    }
+                profiles[profile_key(groups)] = fit_profile(runs, groups)
+    info = {"trained_on": [{"seed": s, "scale": sc, "mix": m or "default"} for s, sc, m in TRAIN],
+            "target_precision": TARGET_PRECISION, "command": "python bench/train_detector.py"}
     Model(profiles, info).save(Path(__file__).resolve().parents[1] / "src/aisac/detect/model.json")
 
 

@@ -63,13 +63,13 @@ class Analysis:
 
 
 def _per_account(ids: list[str], edges: pa.Table, column: str) -> np.ndarray:
-    """Sum of an edge column over each account's edges."""
-    index = {a: i for i, a in enumerate(ids)}
+    """Sum of an edge column over each account's edges (ids are sorted: accounts come out of SQL in order)."""
+    order = np.asarray(ids, dtype=object)
     total = np.zeros(len(ids))
     if edges.num_rows:
         w = edges[column].to_numpy()
         for side in ("a", "b"):
-            idx = np.array([index[a] for a in edges[side].to_pylist()])
+            idx = np.searchsorted(order, np.asarray(edges[side].to_pylist(), dtype=object))
             np.add.at(total, idx, w)
     return total
 
