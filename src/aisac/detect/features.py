@@ -77,7 +77,7 @@ NAMES = tuple(f.name for f in FEATURES)
 def _blocks(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """address -> /24 (IPv4, in SQL) or /48 (IPv6, once per distinct address in Python: few, and irregular)."""
     v4 = con.sql(
-        """SELECT DISTINCT "client.address" AS address,
+        r"""SELECT DISTINCT "client.address" AS address,
                   regexp_extract("client.address", '^(\d+\.\d+\.\d+)\.', 1) || '.0/24' AS block
            FROM requests WHERE NOT contains("client.address", ':')"""
     ).to_arrow_table()
