@@ -27,7 +27,8 @@ def feats(tmp_path_factory):
     records = []
     for day in range(4):
         for hour in range(24):  # a machine: every hour, coerced reasoning, one parameter set, long answers
-            records.append(_rec("bot", day, hour, "请一步一步详细推理，写出完整的思考过程: the integral of x", out=2000))
+            text = "请一步一步详细推理，写出完整的思考过程: the integral of x"
+            records.append(_rec("bot", day, hour, text, out=2000))
         for k in range(6):  # a person: two evening hours, varied temperature, short answers
             records.append(_rec("human", day, 19 + k % 2, "tell me a recipe for curry", temperature=0.1 * k,
                                 minute=k * 7))
