@@ -7,7 +7,6 @@ row by row in Python.
 
 from __future__ import annotations
 
-import gzip
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -173,33 +172,77 @@ def _duck_type(kind: Kind) -> str:
 # --- JSON Lines -------------------------------------------------------------------------------------
 
 
+#: Bytes of compressed input fed to the decompressor at a time.
+RAW_BLOCK = 1 << 20
+
+
+class _Broken(Exception):
+    """The byte stream of a file stopped being readable part-way (truncated or corrupt compression)."""
+
+
+def _gzip_blocks(f) -> Iterator[bytes]:
+    """Decompressed blocks of a (possibly multi-member) gzip stream, yielded as soon as they are inflated.
+
+    zlib is driven directly rather than through `gzip.open` so that everything inflated before a break is
+    handed on: `GzipFile.read` raises on truncation and loses the data of that read.
+    """
+    inflater, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), False
+    while raw := f.read(RAW_BLOCK):
+        while raw:
+            if inflater.eof:
+                inflater, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), False
+            try:
+                yield inflater.decompress(raw)
+            except zlib.error as exc:
+                raise _Broken(f"corrupt gzip data: {exc}") from exc
+            fed = True
+            raw = inflater.unused_data if inflater.eof else b""
+    if fed and not inflater.eof:
+        raise _Broken("truncated gzip file: compressed data ended before the end-of-stream marker")
+
+
+def _plain_blocks(f) -> Iterator[bytes]:
+    while block := f.read(CHUNK_BYTES):
+        yield block
+
+
 def _line_chunks(path: Path) -> Iterator[tuple[int, bytes]]:
     """(number of the chunk's first line, whole lines of bytes), reading plain or gzip files in blocks."""
-    opener = gzip.open if path.name.endswith(".gz") else open
+    blocks = _gzip_blocks if path.name.endswith(".gz") else _plain_blocks
     try:
-        f = opener(path, "rb")
-    except OSError as exc:
+        with open(path, "rb") as f:
+            yield from _whole_lines(blocks(f))
+    except OSError as exc:  # read errors are turned into _Unreadable inside; this is the open failing
         raise _Unreadable(f"cannot open: {exc}") from exc
-    first_line, carry = 1, b""
-    with f:
-        while True:
-            try:
-                block = f.read(CHUNK_BYTES)
-            except (EOFError, OSError, zlib.error) as exc:
-                if carry:
-                    yield first_line, carry + b"\n"
-                    first_line += carry.count(b"\n") + 1
-                raise _Unreadable(f"unreadable after line {first_line - 1}: {exc}", first_line) from exc
-            if not block:
-                break
-            buf = carry + block
-            cut = buf.rfind(b"\n") + 1
-            if cut:
-                yield first_line, buf[:cut]
-                first_line += buf.count(b"\n", 0, cut)
-            carry = buf[cut:]
-    if carry:
-        yield first_line, carry + b"\n"
+
+
+def _whole_lines(blocks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Regroup blocks into chunks of whole lines of about CHUNK_BYTES, numbering their first lines.
+
+    On a break the whole lines before it are still yielded, then `_Unreadable` names the line it hit.
+    """
+    first_line, pending = 1, bytearray()
+
+    def flush(cut: int) -> tuple[int, bytes]:
+        nonlocal first_line
+        chunk = bytes(pending[:cut])
+        del pending[:cut]
+        line, first_line = first_line, first_line + chunk.count(b"\n")
+        return line, chunk
+
+    try:
+        for block in blocks:
+            pending += block
+            if len(pending) >= CHUNK_BYTES and (cut := pending.rfind(b"\n") + 1):
+                yield flush(cut)
+    except (_Broken, OSError) as exc:
+        if cut := pending.rfind(b"\n") + 1:
+            yield flush(cut)
+        raise _Unreadable(f"unreadable from line {first_line} on: {exc}", first_line) from exc
+    if pending:
+        if not pending.endswith(b"\n"):
+            pending += b"\n"  # a last line without its newline is still a line
+        yield flush(len(pending))
 
 
 def _lines_table(first_line: int, buf: bytes) -> pa.Table:
@@ -329,25 +372,28 @@ def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progr
         if keep_unknown and unknown
         else "NULL"
     )
-    first_row = 1
-    try:
-        for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
-            table = pa.Table.from_batches([batch])
-            table = table.append_column("lineno", pa.array(np.arange(first_row, first_row + len(table))))
-            con.register("_batch", table)
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _typed AS "
-                f"SELECT lineno, NULL::VARCHAR AS line_error, {', '.join(select)}, {extra} AS _extra FROM _batch"
-            )
-            con.unregister("_batch")
-            _settle_chunk(con, report, "line_error")
-            first_row += len(table)
-            if progress:
-                progress(len(table))
-    except _Unreadable:
-        raise
-    except Exception as exc:
-        raise _Unreadable(f"unreadable from row {first_row}: {exc}", first_row) from exc
+    sql = f"SELECT lineno, NULL::VARCHAR AS line_error, {', '.join(select)}, {extra} AS _extra FROM _batch"
+    group_start = 1
+    for group in range(pf.num_row_groups):
+        group_rows = pf.metadata.row_group(group).num_rows
+        first_row = group_start
+        try:  # a damaged row group costs only its own rows: the groups after it are still read
+            for batch in pf.iter_batches(batch_size=CHUNK_ROWS, row_groups=[group]):
+                table = pa.Table.from_batches([batch])
+                table = table.append_column("lineno", pa.array(np.arange(first_row, first_row + len(table))))
+                con.register("_batch", table)
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {sql}")
+                con.unregister("_batch")
+                _settle_chunk(con, report, "line_error")
+                first_row += len(table)
+                if progress:
+                    progress(len(table))
+        except Exception as exc:  # pyarrow raises several types for damaged pages
+            last = group_start + group_rows - 1
+            reason = f"rows {first_row}-{last} (row group {group + 1}) unreadable: {' '.join(str(exc).split())}"
+            report.error = reason if report.error is None else report.error
+            con.execute("INSERT INTO issues VALUES (?, ?, NULL, ?, ?)", [str(path), first_row, reason, UNREADABLE])
+        group_start += group_rows
 
 
 # --- shared: move a checked chunk into `requests` and `issues` ---------------------------------------
