@@ -257,6 +257,12 @@ def _lines_table(first_line: int, buf: bytes) -> pa.Table:
     return pa.table({"lineno": numbers, "line": lines})
 
 
+def _json_word(value: str) -> str:
+    """SQL naming the JSON type of a value in JSON's own words (DuckDB says VARCHAR, UBIGINT, ...)."""
+    return (f"CASE json_type({value}) WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'integer' "
+            f"WHEN 'UBIGINT' THEN 'integer' WHEN 'DOUBLE' THEN 'number' ELSE lower(json_type({value})) END")
+
+
 def _json_columns() -> tuple[str, list[str], list[str]]:
     """The JSON extraction list and per-column (value, error) SQL over `v`, the extracted values."""
     paths = "[" + ", ".join(literal('$."' + c.name + '"') for c in COLUMNS) + "]"
@@ -265,12 +271,11 @@ def _json_columns() -> tuple[str, list[str], list[str]]:
         j = f"v[{i}]"
         present = f"({j} IS NOT NULL AND json_type({j}) <> 'NULL')"
         text = f"({j} ->> '$')"
-        got = f"'expected {column.kind.value}, got ' || lower(json_type({j}))"
+        got = f"'expected {column.kind.value}, got ' || {_json_word(j)}"
         if column.kind in (Kind.COUNT, Kind.INTEGER):
             typed = f"TRY_CAST({text} AS BIGINT)"
             type_ok = f"json_type({j}) IN ('BIGINT', 'UBIGINT') AND {typed} IS NOT NULL"
-            if column.kind is Kind.COUNT:
-                got = f"CASE WHEN json_type({j}) = 'BIGINT' THEN 'must be >= 0, got ' || {text} ELSE {got} END"
+            got = f"CASE WHEN json_type({j}) = 'UBIGINT' THEN 'integer out of range: ' || {text} ELSE {got} END"
         elif column.kind is Kind.NUMBER:
             typed = f"TRY_CAST({text} AS DOUBLE)"
             type_ok = f"json_type({j}) IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
