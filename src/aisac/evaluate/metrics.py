@@ -82,16 +82,23 @@ def evaluate(log: Log, findings: Findings, labels: pa.Table, detector: str, seco
     precision, recall = _ratio(tp, flagged), _ratio(tp, pos)
     f1 = _ratio(2 * precision * recall, precision + recall) if tp else 0.0
     campaigns = _rows(con, """
-        WITH served AS (
+        WITH first_flag AS (
+            SELECT true_campaign AS campaign, min(first_flag_at) FILTER (flagged) AS at
+            FROM _truth WHERE label = 'distillation' GROUP BY 1),
+        served AS (
             SELECT t.true_campaign AS campaign, count(*) AS exchanges,
-                   count(*) FILTER (t.first_flag_at IS NULL OR r.time < t.first_flag_at) AS served_before_flag
+                   count(*) FILTER (NOT t.flagged OR t.first_flag_at IS NULL OR r.time < t.first_flag_at)
+                       AS served_before_flag,
+                   count(*) FILTER (f.at IS NULL OR r.time < f.at) AS served_before_first_flag
             FROM requests r JOIN _truth t ON t.account_id = r."account.id"
+                 JOIN first_flag f ON f.campaign = t.true_campaign
             WHERE t.label = 'distillation' GROUP BY 1)
         SELECT true_campaign AS campaign, any_value(persona) AS kind, count(*) AS accounts,
                count(*) FILTER (flagged) / count(*) AS recall,
-               min(first_flag_at)::VARCHAR AS first_flag_at,
+               min(first_flag_at) FILTER (flagged)::VARCHAR AS first_flag_at,
                any_value(s.exchanges) AS exchanges, any_value(s.served_before_flag) AS served_before_flag,
-               any_value(s.served_before_flag) / any_value(s.exchanges) AS served_share
+               any_value(s.served_before_flag) / any_value(s.exchanges) AS served_share,
+               any_value(s.served_before_first_flag) AS served_before_first_flag
         FROM _truth JOIN served s ON s.campaign = true_campaign
         WHERE label = 'distillation' GROUP BY 1 ORDER BY 1
         """)
