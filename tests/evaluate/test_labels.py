@@ -12,7 +12,8 @@ HEADER = "account_id,label,persona,campaign\n"
 @pytest.mark.parametrize(("text", "where", "rule"), [
     ("account,label,persona,campaign\na,benign,hobbyist,\n", ":1:", "header must be account_id,label,persona,campaign"),
     ("", ":1:", "got (empty)"),
-    (HEADER + "a,benign,hobbyist,\nb,evil,hydra_cot,C1\n", ":3:", "label must be one of benign, distillation, got 'evil'"),
+    (HEADER + "a,benign,hobbyist,\nb,evil,hydra_cot,C1\n", ":3:",
+     "label must be one of benign, distillation, got 'evil'"),
     (HEADER + "a,benign,hobbyist,\nb,benign,developer,\na,benign,hobbyist,\n", ":4:", "account_id 'a' appears twice"),
     (HEADER + "a,benign,hobbyist\n", ":2:", "expected 4 fields, got 3"),
     (HEADER + ",benign,hobbyist,\n", ":2:", "account_id is empty"),
