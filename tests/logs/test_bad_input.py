@@ -181,3 +181,12 @@ def test_integer_beyond_64_bits_is_out_of_range(write_lines):
     bad = line(record({"gen_ai.usage.output_tokens": 2**64 - 1}))
     [issue] = read_log([_three(write_lines, bad)]).issues().to_pylist()
     assert issue["reason"] == f"gen_ai.usage.output_tokens: integer out of range: {2**64 - 1}"
+
+
+def test_crlf_line_endings_and_unicode_separators_in_values(tmp_path):
+    path = tmp_path / "crlf.jsonl"
+    text = line(record({"account.id": "a\u2028b\u0085c"})) + "\r\n" + line(record()) + "\r\n"
+    path.write_bytes(text.encode())
+    log = read_log([path])
+    assert log.records == 2 and log.issues().num_rows == 0
+    assert ("a\u2028b\u0085c",) in log.con.execute('SELECT "account.id" FROM requests').fetchall()

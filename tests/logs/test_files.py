@@ -192,3 +192,11 @@ def test_empty_file_is_read_but_nothing_usable_exit_1(tmp_path):
     result = _validate(path)
     assert result.exit_code == 1 and "0 records accepted, 0 rejected" in _flat(result.output)
 
+
+
+def test_strict_fails_on_a_file_cut_short(tmp_path):
+    path = tmp_path / "cut.jsonl.gz"
+    _gz(path, 200)
+    path.write_bytes(path.read_bytes()[:-30])
+    assert _validate(path).exit_code == 0
+    assert _validate(path, strict=True).exit_code == 1

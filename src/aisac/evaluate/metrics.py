@@ -14,9 +14,8 @@ import pyarrow as pa
 
 from aisac.detect.base import Findings
 from aisac.logs.reader import Log
+from aisac.simulate.personas import HEAVY_BENIGN
 
-#: Benign personas of the simulator that send heavy traffic.
-HEAVY_PERSONAS = ("support_bot", "coding_agent", "aggregator", "enterprise_batch", "eval_lab", "cron_script")
 #: Any benign account averaging this many requests per active day also counts as heavy.
 HEAVY_PER_DAY = 200
 
@@ -52,7 +51,7 @@ def evaluate(log: Log, findings: Findings, labels: pa.Table, detector: str, seco
     con = log.con
     con.register("_findings", findings.accounts)
     con.register("_labels", labels)
-    heavy = ", ".join(f"'{p}'" for p in HEAVY_PERSONAS)
+    heavy = ", ".join(f"'{p}'" for p in HEAVY_BENIGN)
     # One row per account of the log, with truth, verdict and traffic.
     con.execute(
         f"""

@@ -69,6 +69,11 @@ class Log:
     def rejected(self) -> int:
         return sum(f.rejected for f in self.files)
 
+    @property
+    def complete(self) -> bool:
+        """Nothing was set aside: no record rejected and every file read to its end."""
+        return self.rejected == 0 and not any(f.error for f in self.files)
+
     def issues(self) -> pa.Table:
         return self.con.sql("SELECT * FROM issues ORDER BY file, line NULLS FIRST").to_arrow_table()
 
