@@ -163,3 +163,12 @@ def test_json_lines_output_is_readable(tmp_path, fmt):
     expected = simulate(days=2, seed=4, scale=0.02)
     assert log.rejected == 0 and log.records == expected.log.num_rows
     assert f"{expected.log.num_rows:,} requests" in " ".join(result.output.split())
+
+
+def test_day_files_hold_utc_calendar_days(sim, tmp_path):
+    write(sim, tmp_path, "parquet")
+    for n, path in enumerate(sorted((tmp_path / "log").glob("day-*.parquet"))):
+        log = read_log([path])
+        first, last = log.con.execute("SELECT min(epoch(time)), max(epoch(time)) FROM requests").fetchall()[0]
+        day_start = DEFAULT_START.timestamp() + n * DAY_S
+        assert day_start <= first and last < day_start + DAY_S, path.name
