@@ -318,10 +318,11 @@ def _read_jsonl(con, path: Path, report: FileReport, keep_unknown: bool, progres
             CREATE OR REPLACE TEMP TABLE _parsed AS
             SELECT lineno, txt,
                    CASE WHEN txt IS NULL THEN 'not valid UTF-8'
-                        WHEN NOT json_valid(txt) THEN 'not valid JSON'
-                        WHEN json_type(txt) <> 'OBJECT' THEN 'not a JSON object' END AS line_error
-            FROM (SELECT lineno, TRY(decode(line)) AS txt FROM _lines)
-            WHERE txt IS NULL OR NOT regexp_full_match(txt, '\\s*')
+                        WHEN kind IS NULL THEN 'not valid JSON'
+                        WHEN kind <> 'OBJECT' THEN 'not a JSON object' END AS line_error
+            FROM (SELECT lineno, txt, TRY(json_type(txt)) AS kind  -- one parse tells valid and object apart
+                  FROM (SELECT lineno, TRY(decode(line)) AS txt FROM _lines)
+                  WHERE txt IS NULL OR NOT regexp_full_match(txt, '\\s*'))
             """
         )
         typed = ", ".join(
