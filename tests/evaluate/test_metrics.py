@@ -70,6 +70,7 @@ def test_false_positive_rates(case):
     personas = {p["persona"]: p for p in case.personas}
     assert personas["support_bot"]["flagged"] == 1 and personas["support_bot"]["heavy"]
     assert personas["hobbyist"]["flagged"] == 0 and personas["hobbyist"]["accounts"] == 2
+    assert personas["support_bot"]["heavy_accounts"] == 1 and personas["hobbyist"]["heavy_accounts"] == 0
 
 
 def test_recall_per_campaign_and_kind(case):

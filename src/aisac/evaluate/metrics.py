@@ -108,7 +108,8 @@ def evaluate(log: Log, findings: Findings, labels: pa.Table, detector: str, seco
         """)
     personas = _rows(con, """
         SELECT persona, count(*) AS accounts, count(*) FILTER (flagged) AS flagged,
-               count(*) FILTER (flagged) / count(*) AS fpr, bool_or(heavy) AS heavy
+               count(*) FILTER (flagged) / count(*) AS fpr, bool_or(heavy) AS heavy,
+               count(*) FILTER (heavy) AS heavy_accounts
         FROM _truth WHERE label = 'benign' GROUP BY 1 ORDER BY 1
         """)
     pair_precision, pair_recall = _pairwise(con)

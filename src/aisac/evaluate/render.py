@@ -52,14 +52,14 @@ def by_campaign(evals: Sequence[Evaluation]) -> Table:
 def by_persona(evals: Sequence[Evaluation]) -> Table:
     table = Table(title="Benign personas: share of accounts flagged (false positives)")
     table.add_column("persona")
-    table.add_column("heavy")
+    table.add_column("heavy accounts", justify="right")
     table.add_column("accounts", justify="right")
     for e in evals:
         table.add_column(e.detector, justify="right")
     rows: dict[str, list[str]] = {}
     for i, e in enumerate(evals):
         for p in e.personas:
-            row = rows.setdefault(p["persona"], [p["persona"], "yes" if p["heavy"] else "", str(p["accounts"])]
+            row = rows.setdefault(p["persona"], [p["persona"], str(p["heavy_accounts"]), str(p["accounts"])]
                                   + [""] * len(evals))
             row[3 + i] = f"{p['flagged']} ({_pct(p['fpr'])})"
     for row in rows.values():
