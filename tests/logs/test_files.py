@@ -200,3 +200,15 @@ def test_strict_fails_on_a_file_cut_short(tmp_path):
     path.write_bytes(path.read_bytes()[:-30])
     assert _validate(path).exit_code == 0
     assert _validate(path, strict=True).exit_code == 1
+
+
+@pytest.mark.parametrize("name", ["plain.jsonl", "packed.jsonl.gz"])
+def test_progress_counts_the_bytes_of_the_file(tmp_path, monkeypatch, name):
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 4096)  # several chunks
+    monkeypatch.setattr(reader, "RAW_BLOCK", 512)
+    path = tmp_path / name
+    data = "".join(line(r) + "\n" for r in _records(300)).encode()
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    steps: list[int] = []
+    assert read_log([path], progress=steps.append).records == 300
+    assert len(steps) > 1 and sum(steps) == path.stat().st_size

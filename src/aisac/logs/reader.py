@@ -211,29 +211,30 @@ def _plain_blocks(f) -> Iterator[bytes]:
         yield block
 
 
-def _line_chunks(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(number of the chunk's first line, whole lines of bytes), reading plain or gzip files in blocks."""
+def _line_chunks(path: Path) -> Iterator[tuple[int, bytes, int]]:
+    """(number of the chunk's first line, whole lines of bytes, bytes of the file read so far), reading plain or
+    gzip files in blocks; the file position lets a progress bar count compressed bytes for .gz."""
     blocks = _gzip_blocks if path.name.endswith(".gz") else _plain_blocks
     try:
         with open(path, "rb") as f:
-            yield from _whole_lines(blocks(f))
+            yield from _whole_lines(blocks(f), f.tell)
     except OSError as exc:  # read errors are turned into _Unreadable inside; this is the open failing
         raise _Unreadable(f"cannot open: {exc}") from exc
 
 
-def _whole_lines(blocks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
+def _whole_lines(blocks: Iterator[bytes], position: Callable[[], int]) -> Iterator[tuple[int, bytes, int]]:
     """Regroup blocks into chunks of whole lines of about CHUNK_BYTES, numbering their first lines.
 
     On a break the whole lines before it are still yielded, then `_Unreadable` names the line it hit.
     """
     first_line, pending = 1, bytearray()
 
-    def flush(cut: int) -> tuple[int, bytes]:
+    def flush(cut: int) -> tuple[int, bytes, int]:
         nonlocal first_line
         chunk = bytes(pending[:cut])
         del pending[:cut]
         line, first_line = first_line, first_line + chunk.count(b"\n")
-        return line, chunk
+        return line, chunk, position()
 
     try:
         for block in blocks:
@@ -305,7 +306,8 @@ _KNOWN_KEYS = "[" + ", ".join(literal(c.name) for c in COLUMNS) + "]"
 
 
 def _read_jsonl(con, path: Path, report: FileReport, keep_unknown: bool, progress) -> None:
-    for first_line, buf in _line_chunks(path):
+    read = 0
+    for first_line, buf, position in _line_chunks(path):
         con.register("_lines", _lines_table(first_line, buf))
         extra = (
             "CASE WHEN line_error IS NULL THEN CASE WHEN "
@@ -338,7 +340,8 @@ def _read_jsonl(con, path: Path, report: FileReport, keep_unknown: bool, progres
         con.unregister("_lines")
         _settle_chunk(con, report, "line_error")
         if progress:
-            progress(len(buf))
+            progress(position - read)
+        read = position
 
 
 # --- Parquet ----------------------------------------------------------------------------------------
