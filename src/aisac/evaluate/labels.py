@@ -24,7 +24,8 @@ def read_labels(path: str | Path) -> pa.Table:
     except (OSError, UnicodeDecodeError) as exc:
         raise LabelError(f"{path}: cannot read: {exc}") from exc
     if not rows or tuple(rows[0]) != COLUMNS:
-        raise LabelError(f"{path}:1: header must be {','.join(COLUMNS)}, got {','.join(rows[0]) if rows else '(empty)'}")
+        got = ",".join(rows[0]) if rows else "(empty)"
+        raise LabelError(f"{path}:1: header must be {','.join(COLUMNS)}, got {got}")
     seen: set[str] = set()
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(COLUMNS):

@@ -14,9 +14,8 @@ import pyarrow as pa
 
 from aisac.detect.base import Findings
 from aisac.logs.reader import Log
+from aisac.simulate.personas import HEAVY_BENIGN
 
-#: Benign personas of the simulator that send heavy traffic.
-HEAVY_PERSONAS = ("support_bot", "coding_agent", "aggregator", "enterprise_batch", "eval_lab", "cron_script")
 #: Any benign account averaging this many requests per active day also counts as heavy.
 HEAVY_PER_DAY = 200
 
@@ -52,7 +51,7 @@ def evaluate(log: Log, findings: Findings, labels: pa.Table, detector: str, seco
     con = log.con
     con.register("_findings", findings.accounts)
     con.register("_labels", labels)
-    heavy = ", ".join(f"'{p}'" for p in HEAVY_PERSONAS)
+    heavy = ", ".join(f"'{p}'" for p in HEAVY_BENIGN)
     # One row per account of the log, with truth, verdict and traffic.
     con.execute(
         f"""
@@ -82,16 +81,23 @@ def evaluate(log: Log, findings: Findings, labels: pa.Table, detector: str, seco
     precision, recall = _ratio(tp, flagged), _ratio(tp, pos)
     f1 = _ratio(2 * precision * recall, precision + recall) if tp else 0.0
     campaigns = _rows(con, """
-        WITH served AS (
+        WITH first_flag AS (
+            SELECT true_campaign AS campaign, min(first_flag_at) FILTER (flagged) AS at
+            FROM _truth WHERE label = 'distillation' GROUP BY 1),
+        served AS (
             SELECT t.true_campaign AS campaign, count(*) AS exchanges,
-                   count(*) FILTER (t.first_flag_at IS NULL OR r.time < t.first_flag_at) AS served_before_flag
+                   count(*) FILTER (NOT t.flagged OR t.first_flag_at IS NULL OR r.time < t.first_flag_at)
+                       AS served_before_flag,
+                   count(*) FILTER (f.at IS NULL OR r.time < f.at) AS served_before_first_flag
             FROM requests r JOIN _truth t ON t.account_id = r."account.id"
+                 JOIN first_flag f ON f.campaign = t.true_campaign
             WHERE t.label = 'distillation' GROUP BY 1)
         SELECT true_campaign AS campaign, any_value(persona) AS kind, count(*) AS accounts,
                count(*) FILTER (flagged) / count(*) AS recall,
-               min(first_flag_at)::VARCHAR AS first_flag_at,
+               min(first_flag_at) FILTER (flagged)::VARCHAR AS first_flag_at,
                any_value(s.exchanges) AS exchanges, any_value(s.served_before_flag) AS served_before_flag,
-               any_value(s.served_before_flag) / any_value(s.exchanges) AS served_share
+               any_value(s.served_before_flag) / any_value(s.exchanges) AS served_share,
+               any_value(s.served_before_first_flag) AS served_before_first_flag
         FROM _truth JOIN served s ON s.campaign = true_campaign
         WHERE label = 'distillation' GROUP BY 1 ORDER BY 1
         """)
@@ -102,7 +108,8 @@ def evaluate(log: Log, findings: Findings, labels: pa.Table, detector: str, seco
         """)
     personas = _rows(con, """
         SELECT persona, count(*) AS accounts, count(*) FILTER (flagged) AS flagged,
-               count(*) FILTER (flagged) / count(*) AS fpr, bool_or(heavy) AS heavy
+               count(*) FILTER (flagged) / count(*) AS fpr, bool_or(heavy) AS heavy,
+               count(*) FILTER (heavy) AS heavy_accounts
         FROM _truth WHERE label = 'benign' GROUP BY 1 ORDER BY 1
         """)
     pair_precision, pair_recall = _pairwise(con)

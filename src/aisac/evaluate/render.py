@@ -27,20 +27,23 @@ def summary(evals: Sequence[Evaluation]) -> Table:
 
 
 def by_campaign(evals: Sequence[Evaluation]) -> Table:
+    """Per campaign and detector: account recall, share of exchanges served before each account's own flag,
+    and share served before the campaign's first flag (what was given away before anyone noticed)."""
     table = Table(title="Campaigns: account recall, and exchanges served before their accounts were flagged")
     table.add_column("campaign")
     table.add_column("accounts", justify="right")
     table.add_column("exchanges", justify="right")
+    per = ("recall", "served before flag", "before first flag")
     for e in evals:
-        table.add_column(f"{e.detector} recall", justify="right")
-        table.add_column(f"{e.detector} served before flag", justify="right")
+        for name in per:
+            table.add_column(f"{e.detector} {name}", justify="right")
     rows: dict[str, list[str]] = {}
     for i, e in enumerate(evals):
         for c in e.campaigns:
             row = rows.setdefault(c["campaign"], [c["campaign"], str(c["accounts"]), str(c["exchanges"])]
-                                  + ["", ""] * len(evals))
-            row[3 + 2 * i] = _pct(c["recall"])
-            row[4 + 2 * i] = _pct(c["served_share"])
+                                  + [""] * len(per) * len(evals))
+            row[3 + len(per) * i: 3 + len(per) * (i + 1)] = [
+                _pct(c["recall"]), _pct(c["served_share"]), _pct(c["served_before_first_flag"] / c["exchanges"])]
     for row in rows.values():
         table.add_row(*row)
     return table
@@ -49,14 +52,14 @@ def by_campaign(evals: Sequence[Evaluation]) -> Table:
 def by_persona(evals: Sequence[Evaluation]) -> Table:
     table = Table(title="Benign personas: share of accounts flagged (false positives)")
     table.add_column("persona")
-    table.add_column("heavy")
+    table.add_column("heavy accounts", justify="right")
     table.add_column("accounts", justify="right")
     for e in evals:
         table.add_column(e.detector, justify="right")
     rows: dict[str, list[str]] = {}
     for i, e in enumerate(evals):
         for p in e.personas:
-            row = rows.setdefault(p["persona"], [p["persona"], "yes" if p["heavy"] else "", str(p["accounts"])]
+            row = rows.setdefault(p["persona"], [p["persona"], str(p["heavy_accounts"]), str(p["accounts"])]
                                   + [""] * len(evals))
             row[3 + i] = f"{p['flagged']} ({_pct(p['fpr'])})"
     for row in rows.values():

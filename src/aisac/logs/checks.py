@@ -46,7 +46,8 @@ def value_checks(column: Column, value: str) -> list[tuple[str, str]]:
     if kind is Kind.MESSAGES:
         return [
             (
-                f"NOT coalesce(json_valid({value}) AND json_type({value}) = 'ARRAY', false)",
+                # CASE, not AND: DuckDB evaluates both sides of AND, and json_type raises on invalid JSON.
+                f"NOT coalesce(CASE WHEN json_valid({value}) THEN json_type({value}) = 'ARRAY' END, false)",
                 "'expected a string holding a JSON array'",
             )
         ]

@@ -51,13 +51,13 @@ def report(log: Log, limit: int | None) -> None:
 @app.command()
 def validate(
     paths: list[Path] = typer.Argument(..., help="Log files or directories."),
-    strict: bool = typer.Option(False, help="Exit non-zero if any record is rejected."),
+    strict: bool = typer.Option(False, help="Exit 1 if any record is rejected or any file is cut short."),
     limit: int = typer.Option(None, help="Show at most this many set-aside records (default: all)."),
 ) -> None:
     """Check every record; report counts and every rejected record (file, line, reason)."""
     log = load(paths)
     report(log, limit)
-    if log.records == 0 or (strict and log.rejected):
+    if log.records == 0 or (strict and not log.complete):
         raise typer.Exit(1)
 
 
@@ -66,13 +66,13 @@ def convert(
     paths: list[Path] = typer.Argument(..., help="Log files or directories."),
     to: str = typer.Option("parquet", help=f"Output format: {', '.join(FORMATS)}."),
     out_path: Path = typer.Argument(..., metavar="OUT", help="Output file."),
-    strict: bool = typer.Option(False, help="Refuse to write if any record is rejected."),
+    strict: bool = typer.Option(False, help="Refuse to write if any record is rejected or any file is cut short."),
 ) -> None:
     """Convert logs to one file; rejected records are reported and left out, unknown columns kept."""
     log = load(paths, keep_unknown=True)
     if log.rejected:
         report(log, limit=20)
-    if log.records == 0 or (strict and log.rejected):
+    if log.records == 0 or (strict and not log.complete):
         raise typer.Exit(1)
     table = _with_unknown_columns(log)
     write_table(table, out_path, to, time_columns_of(schema.COLUMNS))

@@ -7,7 +7,6 @@ row by row in Python.
 
 from __future__ import annotations
 
-import gzip
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +68,11 @@ class Log:
     @property
     def rejected(self) -> int:
         return sum(f.rejected for f in self.files)
+
+    @property
+    def complete(self) -> bool:
+        """Nothing was set aside: no record rejected and every file read to its end."""
+        return self.rejected == 0 and not any(f.error for f in self.files)
 
     def issues(self) -> pa.Table:
         return self.con.sql("SELECT * FROM issues ORDER BY file, line NULLS FIRST").to_arrow_table()
@@ -173,33 +177,78 @@ def _duck_type(kind: Kind) -> str:
 # --- JSON Lines -------------------------------------------------------------------------------------
 
 
-def _line_chunks(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(number of the chunk's first line, whole lines of bytes), reading plain or gzip files in blocks."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    try:
-        f = opener(path, "rb")
-    except OSError as exc:
-        raise _Unreadable(f"cannot open: {exc}") from exc
-    first_line, carry = 1, b""
-    with f:
-        while True:
+#: Bytes of compressed input fed to the decompressor at a time.
+RAW_BLOCK = 1 << 20
+
+
+class _Broken(Exception):
+    """The byte stream of a file stopped being readable part-way (truncated or corrupt compression)."""
+
+
+def _gzip_blocks(f) -> Iterator[bytes]:
+    """Decompressed blocks of a (possibly multi-member) gzip stream, yielded as soon as they are inflated.
+
+    zlib is driven directly rather than through `gzip.open` so that everything inflated before a break is
+    handed on: `GzipFile.read` raises on truncation and loses the data of that read.
+    """
+    inflater, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), False
+    while raw := f.read(RAW_BLOCK):
+        while raw:
+            if inflater.eof:
+                inflater, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), False
             try:
-                block = f.read(CHUNK_BYTES)
-            except (EOFError, OSError, zlib.error) as exc:
-                if carry:
-                    yield first_line, carry + b"\n"
-                    first_line += carry.count(b"\n") + 1
-                raise _Unreadable(f"unreadable after line {first_line - 1}: {exc}", first_line) from exc
-            if not block:
-                break
-            buf = carry + block
-            cut = buf.rfind(b"\n") + 1
-            if cut:
-                yield first_line, buf[:cut]
-                first_line += buf.count(b"\n", 0, cut)
-            carry = buf[cut:]
-    if carry:
-        yield first_line, carry + b"\n"
+                yield inflater.decompress(raw)
+            except zlib.error as exc:
+                raise _Broken(f"corrupt gzip data: {exc}") from exc
+            fed = True
+            raw = inflater.unused_data if inflater.eof else b""
+    if fed and not inflater.eof:
+        raise _Broken("truncated gzip file: compressed data ended before the end-of-stream marker")
+
+
+def _plain_blocks(f) -> Iterator[bytes]:
+    while block := f.read(CHUNK_BYTES):
+        yield block
+
+
+def _line_chunks(path: Path) -> Iterator[tuple[int, bytes, int]]:
+    """(number of the chunk's first line, whole lines of bytes, bytes of the file read so far), reading plain or
+    gzip files in blocks; the file position lets a progress bar count compressed bytes for .gz."""
+    blocks = _gzip_blocks if path.name.endswith(".gz") else _plain_blocks
+    try:
+        with open(path, "rb") as f:
+            yield from _whole_lines(blocks(f), f.tell)
+    except OSError as exc:  # read errors are turned into _Unreadable inside; this is the open failing
+        raise _Unreadable(f"cannot open: {exc}") from exc
+
+
+def _whole_lines(blocks: Iterator[bytes], position: Callable[[], int]) -> Iterator[tuple[int, bytes, int]]:
+    """Regroup blocks into chunks of whole lines of about CHUNK_BYTES, numbering their first lines.
+
+    On a break the whole lines before it are still yielded, then `_Unreadable` names the line it hit.
+    """
+    first_line, pending = 1, bytearray()
+
+    def flush(cut: int) -> tuple[int, bytes, int]:
+        nonlocal first_line
+        chunk = bytes(pending[:cut])
+        del pending[:cut]
+        line, first_line = first_line, first_line + chunk.count(b"\n")
+        return line, chunk, position()
+
+    try:
+        for block in blocks:
+            pending += block
+            if len(pending) >= CHUNK_BYTES and (cut := pending.rfind(b"\n") + 1):
+                yield flush(cut)
+    except (_Broken, OSError) as exc:
+        if cut := pending.rfind(b"\n") + 1:
+            yield flush(cut)
+        raise _Unreadable(f"unreadable from line {first_line} on: {exc}", first_line) from exc
+    if pending:
+        if not pending.endswith(b"\n"):
+            pending += b"\n"  # a last line without its newline is still a line
+        yield flush(len(pending))
 
 
 def _lines_table(first_line: int, buf: bytes) -> pa.Table:
@@ -214,38 +263,51 @@ def _lines_table(first_line: int, buf: bytes) -> pa.Table:
     return pa.table({"lineno": numbers, "line": lines})
 
 
+def _json_word(jtype: str) -> str:
+    """SQL naming a JSON type in JSON's own words (DuckDB says VARCHAR, UBIGINT, ...)."""
+    return (f"CASE {jtype} WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'integer' "
+            f"WHEN 'UBIGINT' THEN 'integer' WHEN 'DOUBLE' THEN 'number' ELSE lower({jtype}) END")
+
+
 def _json_columns() -> tuple[str, list[str], list[str]]:
-    """The JSON extraction list and per-column (value, error) SQL over `v`, the extracted values."""
+    """The per-line extraction (every column's JSON type and text, two parses per line) and, per column,
+    (value, error) SQL over its type `t<i>` and text `x<i>`.
+
+    Each line is parsed twice in all (json_type and json_extract_string over every path at once) rather
+    than several times per column: this is what makes JSON Lines ingestion fast.
+    """
     paths = "[" + ", ".join(literal('$."' + c.name + '"') for c in COLUMNS) + "]"
+    split = ", ".join(f"ty[{i}] AS t{i}, tx[{i}] AS x{i}" for i in range(1, len(COLUMNS) + 1))
+    extract = (f"SELECT *, {split} FROM (SELECT *, CASE WHEN line_error IS NULL THEN json_type(txt, {paths}) END "
+               f"AS ty, CASE WHEN line_error IS NULL THEN json_extract_string(txt, {paths}) END AS tx FROM _parsed)")
     values, errors = [], []
     for i, column in enumerate(COLUMNS, start=1):
-        j = f"v[{i}]"
-        present = f"({j} IS NOT NULL AND json_type({j}) <> 'NULL')"
-        text = f"({j} ->> '$')"
-        got = f"'expected {column.kind.value}, got ' || lower(json_type({j}))"
+        jtype, text = f"t{i}", f"x{i}"
+        present = f"({jtype} IS NOT NULL AND {jtype} <> 'NULL')"
+        got = f"'expected {column.kind.value}, got ' || {_json_word(jtype)}"
         if column.kind in (Kind.COUNT, Kind.INTEGER):
             typed = f"TRY_CAST({text} AS BIGINT)"
-            type_ok = f"json_type({j}) IN ('BIGINT', 'UBIGINT') AND {typed} IS NOT NULL"
-            if column.kind is Kind.COUNT:
-                got = f"CASE WHEN json_type({j}) = 'BIGINT' THEN 'must be >= 0, got ' || {text} ELSE {got} END"
+            type_ok = f"{jtype} IN ('BIGINT', 'UBIGINT') AND {typed} IS NOT NULL"
+            got = f"CASE WHEN {jtype} = 'UBIGINT' THEN 'integer out of range: ' || {text} ELSE {got} END"
         elif column.kind is Kind.NUMBER:
             typed = f"TRY_CAST({text} AS DOUBLE)"
-            type_ok = f"json_type({j}) IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
+            type_ok = f"{jtype} IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
         else:
             typed = text
-            type_ok = f"json_type({j}) = 'VARCHAR'"
+            type_ok = f"{jtype} = 'VARCHAR'"
         value, error = checked(column, present, type_ok, typed, got)
         values.append(value)
         errors.append(error)
-    return paths, values, errors
+    return extract, values, errors
 
 
-_JSON_PATHS, _JSON_VALUES, _JSON_ERRORS = _json_columns()
+_JSON_EXTRACT, _JSON_VALUES, _JSON_ERRORS = _json_columns()
 _KNOWN_KEYS = "[" + ", ".join(literal(c.name) for c in COLUMNS) + "]"
 
 
 def _read_jsonl(con, path: Path, report: FileReport, keep_unknown: bool, progress) -> None:
-    for first_line, buf in _line_chunks(path):
+    read = 0
+    for first_line, buf, position in _line_chunks(path):
         con.register("_lines", _lines_table(first_line, buf))
         extra = (
             "CASE WHEN line_error IS NULL THEN CASE WHEN "
@@ -258,10 +320,11 @@ def _read_jsonl(con, path: Path, report: FileReport, keep_unknown: bool, progres
             CREATE OR REPLACE TEMP TABLE _parsed AS
             SELECT lineno, txt,
                    CASE WHEN txt IS NULL THEN 'not valid UTF-8'
-                        WHEN NOT json_valid(txt) THEN 'not valid JSON'
-                        WHEN json_type(txt) <> 'OBJECT' THEN 'not a JSON object' END AS line_error
-            FROM (SELECT lineno, TRY(decode(line)) AS txt FROM _lines)
-            WHERE txt IS NULL OR NOT regexp_full_match(txt, '\\s*')
+                        WHEN kind IS NULL THEN 'not valid JSON'
+                        WHEN kind <> 'OBJECT' THEN 'not a JSON object' END AS line_error
+            FROM (SELECT lineno, txt, TRY(json_type(txt)) AS kind  -- one parse tells valid and object apart
+                  FROM (SELECT lineno, TRY(decode(line)) AS txt FROM _lines)
+                  WHERE txt IS NULL OR NOT regexp_full_match(txt, '\\s*'))
             """
         )
         typed = ", ".join(
@@ -271,16 +334,14 @@ def _read_jsonl(con, path: Path, report: FileReport, keep_unknown: bool, progres
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _typed AS
-            SELECT lineno, line_error, {typed}, {extra} AS _extra
-            FROM (SELECT lineno, line_error, txt,
-                         CASE WHEN line_error IS NULL THEN json_extract(txt, {_JSON_PATHS}) END AS v
-                  FROM _parsed)
+            SELECT lineno, line_error, {typed}, {extra} AS _extra FROM ({_JSON_EXTRACT})
             """
         )
         con.unregister("_lines")
         _settle_chunk(con, report, "line_error")
         if progress:
-            progress(len(buf))
+            progress(position - read)
+        read = position
 
 
 # --- Parquet ----------------------------------------------------------------------------------------
@@ -329,25 +390,28 @@ def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progr
         if keep_unknown and unknown
         else "NULL"
     )
-    first_row = 1
-    try:
-        for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
-            table = pa.Table.from_batches([batch])
-            table = table.append_column("lineno", pa.array(np.arange(first_row, first_row + len(table))))
-            con.register("_batch", table)
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _typed AS "
-                f"SELECT lineno, NULL::VARCHAR AS line_error, {', '.join(select)}, {extra} AS _extra FROM _batch"
-            )
-            con.unregister("_batch")
-            _settle_chunk(con, report, "line_error")
-            first_row += len(table)
-            if progress:
-                progress(len(table))
-    except _Unreadable:
-        raise
-    except Exception as exc:
-        raise _Unreadable(f"unreadable from row {first_row}: {exc}", first_row) from exc
+    sql = f"SELECT lineno, NULL::VARCHAR AS line_error, {', '.join(select)}, {extra} AS _extra FROM _batch"
+    group_start = 1
+    for group in range(pf.num_row_groups):
+        group_rows = pf.metadata.row_group(group).num_rows
+        first_row = group_start
+        try:  # a damaged row group costs only its own rows: the groups after it are still read
+            for batch in pf.iter_batches(batch_size=CHUNK_ROWS, row_groups=[group]):
+                table = pa.Table.from_batches([batch])
+                table = table.append_column("lineno", pa.array(np.arange(first_row, first_row + len(table))))
+                con.register("_batch", table)
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {sql}")
+                con.unregister("_batch")
+                _settle_chunk(con, report, "line_error")
+                first_row += len(table)
+                if progress:
+                    progress(len(table))
+        except Exception as exc:  # pyarrow raises several types for damaged pages
+            last = group_start + group_rows - 1
+            reason = f"rows {first_row}-{last} (row group {group + 1}) unreadable: {' '.join(str(exc).split())}"
+            report.error = reason if report.error is None else report.error
+            con.execute("INSERT INTO issues VALUES (?, ?, NULL, ?, ?)", [str(path), first_row, reason, UNREADABLE])
+        group_start += group_rows
 
 
 # --- shared: move a checked chunk into `requests` and `issues` ---------------------------------------

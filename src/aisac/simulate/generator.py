@@ -71,7 +71,7 @@ def write(sim: Simulation, out: Path, fmt: str = "parquet") -> list[Path]:
     for old in logdir.glob("day-*"):
         old.unlink()
     times = pc.cast(sim.log[schema.TIME], pa.int64()).to_numpy()
-    day = (times - times.min()) // DAY_US if len(times) else times
+    day = times // DAY_US - times.min() // DAY_US if len(times) else times  # UTC calendar days
     bounds = np.searchsorted(day, np.arange(day.max() + 2 if len(day) else 1))
     paths = []
     for d in range(len(bounds) - 1):

@@ -181,7 +181,8 @@ class Lab:
             s.ADDRESS: pa.array(self.net.addresses, pa.string()).take(pa.array(addr)),
             s.EVENT_ID: pa.array(self._hex(n, 16), pa.string()),
             s.ORG: pa.array(a["org"], pa.string()).take(acc_arr),
-            s.CREATED_AT: pa.array(np.asarray(a["created_at"], dtype=np.int64)).cast(pa.timestamp("us", tz="UTC")).take(acc_arr),
+            s.CREATED_AT: pa.array(np.asarray(a["created_at"], dtype=np.int64))
+            .cast(pa.timestamp("us", tz="UTC")).take(acc_arr),
             s.EMAIL_DOMAIN: pa.array(a["email"], pa.string()).take(acc_arr),
             s.PAYMENT: pa.array(a["payment"], pa.string()).take(acc_arr),
             s.ACCOUNT_COUNTRY: pa.array(a["country"], pa.string()).take(acc_arr),
