@@ -17,7 +17,9 @@ def test_demo_writes_files_and_prints_the_summary(tmp_path):
     text = " ".join(result.output.split())
     logs = sorted((out / "log").glob("day-*.parquet"))
     assert len(logs) == 7 and (out / "labels.csv").exists()
-    [e] = json.loads((out / "evaluation.json").read_text())
+    evals = {e["detector"]: e for e in json.loads((out / "evaluation.json").read_text())}
+    assert set(evals) == {"volume", "distill"}
+    e = evals["volume"]
     log = read_log([out / "log"])
     assert f"Simulated {log.records:,} requests" in text
     assert e["accounts"] == log.con.execute('SELECT count(DISTINCT "account.id") FROM requests').fetchall()[0][0]
@@ -27,3 +29,9 @@ def test_demo_writes_files_and_prints_the_summary(tmp_path):
     campaigns = {c["kind"]: c["recall"] for c in e["campaigns"]}
     assert campaigns["bulk_single"] == 1.0 and campaigns["hydra_cot"] == 0.0
     assert f"evaluation {out / 'evaluation.json'}" in text
+    # The distillation detector catches the hydras, and its findings follow the output contract.
+    distill = {c["kind"]: c["recall"] for c in evals["distill"]["campaigns"]}
+    assert distill["hydra_cot"] >= 0.9 and evals["distill"]["heavy_fpr"] == 0.0
+    assert "Campaigns found" in text and "was flagged" in text
+    for name in ("accounts.csv", "campaigns.json", "bundle.json"):
+        assert (out / "detect" / name).exists()
