@@ -22,9 +22,9 @@ from aisac.detect.linking import link
 from aisac.detect.model import GROUPS, STAGE2, Model, Profile, Stage, profile_key, sigmoid
 from aisac.detect.sigma.engine import load_rules
 from aisac.evaluate.labels import read_labels
-from aisac.evaluate.metrics import HEAVY_PERSONAS
 from aisac.logs.reader import read_log
 from aisac.simulate.generator import simulate, write
+from aisac.simulate.personas import HEAVY_BENIGN
 
 TRAIN = [
     (1001, 0.4, None),
@@ -81,7 +81,7 @@ def load_runs(spec, rules, tmp: Path) -> list:
         labels = {r["account_id"]: r for r in read_labels(out / "labels.csv").to_pylist()}
         ids = analysis.accounts["account_id"].to_pylist()
         y = np.array([labels[a]["label"] == "distillation" for a in ids])
-        w = np.array([HEAVY_WEIGHT if labels[a]["persona"] in HEAVY_PERSONAS else 1.0 for a in ids])
+        w = np.array([HEAVY_WEIGHT if labels[a]["persona"] in HEAVY_BENIGN else 1.0 for a in ids])
         runs.append((log, analysis, y, w))
         print(f"seed {seed}: {len(ids)} accounts, {y.sum()} distillation ({time.time() - start:.1f} s)")
     return runs
