@@ -128,17 +128,21 @@ def read_log(
     con = con or connect()
     _create_tables(con)
     log = Log(con)
+    views: list[str] = []  # healthy Parquet files are scanned in place, not copied (see _read_parquet)
     for path in log_files(paths):
         report = FileReport(str(path))
         log.files.append(report)
-        reader = _read_parquet if path.name.endswith(".parquet") else _read_jsonl
         try:
-            reader(con, path, report, keep_unknown, progress)
+            if path.name.endswith(".parquet"):
+                _read_parquet(con, path, report, keep_unknown, progress, views)
+            else:
+                _read_jsonl(con, path, report, keep_unknown, progress)
         except _Unreadable as exc:
             report.error = str(exc)
             con.execute(
                 "INSERT INTO issues VALUES (?, ?, NULL, ?, ?)", [str(path), exc.line, str(exc), UNREADABLE]
             )
+    con.execute("CREATE OR REPLACE TEMP VIEW requests AS " + " UNION ALL ".join(["SELECT * FROM _stored", *views]))
     log.duplicates = _drop_duplicate_events(con)
     for report in log.files:
         report.rejected, report.dropped_values = con.execute(
@@ -158,7 +162,7 @@ class _Unreadable(Exception):
 
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     cols = ", ".join(f"{quote(c.name)} {_duck_type(c.kind)}" for c in COLUMNS)
-    con.execute(f"CREATE TABLE IF NOT EXISTS requests ({cols}, _extra VARCHAR)")
+    con.execute(f"CREATE TABLE IF NOT EXISTS _stored ({cols}, _extra VARCHAR)")
     con.execute(
         "CREATE TABLE IF NOT EXISTS issues "
         "(file VARCHAR, line BIGINT, field VARCHAR, reason VARCHAR, action VARCHAR)"
@@ -333,7 +337,7 @@ def _read_jsonl(con, path: Path, report: FileReport, keep_unknown: bool, progres
         )
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE _typed AS
+            CREATE OR REPLACE TEMP VIEW _typed AS
             SELECT lineno, line_error, {typed}, {extra} AS _extra FROM ({_JSON_EXTRACT})
             """
         )
@@ -347,7 +351,12 @@ def _read_jsonl(con, path: Path, report: FileReport, keep_unknown: bool, progres
 # --- Parquet ----------------------------------------------------------------------------------------
 
 
-def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progress) -> None:
+def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progress, views: list[str]) -> None:
+    """Check a Parquet file batch by batch; a healthy file is then scanned in place through a view.
+
+    Copying a log into DuckDB costs more than checking it; Parquet is already columnar and typed, so the
+    accepted records are read straight from the file (DuckDB reads only the columns a query needs).
+    """
     try:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
@@ -356,6 +365,7 @@ def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progr
     present = {name: arrow_schema.field(name).type for name in arrow_schema.names}
     file_error = None
     select: list[str] = []
+    values_sql: list[str] = []
     for column in COLUMNS:
         name = quote(column.name)
         if column.name not in present:
@@ -363,6 +373,7 @@ def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progr
                 file_error = f"{column.name}: required column missing from the file"
             select.append(f"NULL AS {name}, {'NULL' if not column.required else literal('missing')} AS "
                           f"{quote('err:' + column.name)}")
+            values_sql.append("NULL")
             continue
         dtype = present[column.name]
         if not arrow_kind_ok(column.kind, dtype):
@@ -373,6 +384,7 @@ def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progr
                 con.execute("INSERT INTO issues VALUES (?, NULL, ?, ?, ?)",
                             [str(path), column.name, reason + "; column ignored", DROPPED])
             select.append(f"NULL AS {name}, NULL AS {quote('err:' + column.name)}")
+            values_sql.append("NULL")
             continue
         if column.kind is Kind.TIME and pa.types.is_timestamp(dtype):
             # Already a time: a naive Parquet timestamp is taken as UTC (the session's time zone).
@@ -382,6 +394,7 @@ def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progr
             typed = f"CAST({name} AS VARCHAR)" if pa.types.is_dictionary(dtype) else name
             value, error = checked(column, f"{name} IS NOT NULL", "true", typed, "NULL")
         select.append(f"{value} AS {name}, {error} AS {quote('err:' + column.name)}")
+        values_sql.append(value)
     if file_error:
         raise _Unreadable(f"{file_error}; no record of the file can be read")
     unknown = [n for n in arrow_schema.names if n not in schema.BY_NAME]
@@ -391,6 +404,26 @@ def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progr
         else "NULL"
     )
     sql = f"SELECT lineno, NULL::VARCHAR AS line_error, {', '.join(select)}, {extra} AS _extra FROM _batch"
+    damaged = _check_parquet(con, pf, path, report, sql, progress, store=False)
+    if not damaged:
+        # Every row group read: scan the file in place from now on; only the rejected rows are left out.
+        values = ", ".join(f"CAST({v} AS {_duck_type(c.kind)}) AS {quote(c.name)}"
+                           for c, v in zip(COLUMNS, values_sql, strict=True))
+        views.append(
+            f"SELECT {values}, {extra} AS _extra FROM read_parquet({literal(str(path))}, file_row_number = true) "
+            f"WHERE file_row_number + 1 NOT IN (SELECT line FROM issues WHERE file = {literal(str(path))} "
+            f"AND action = '{REJECTED}')"
+        )
+        return
+    # A damaged file: keep what its readable row groups hold, copied, and report the rest.
+    con.execute("DELETE FROM issues WHERE file = ? AND line IS NOT NULL", [str(path)])  # the pass repeats them
+    report.records, report.error = 0, None
+    _check_parquet(con, pf, path, report, sql, None, store=True)
+
+
+def _check_parquet(con, pf, path: Path, report: FileReport, sql: str, progress, store: bool) -> bool:
+    """Check every row group; with `store`, copy the accepted records. Returns whether a group was damaged."""
+    damaged = False
     group_start = 1
     for group in range(pf.num_row_groups):
         group_rows = pf.metadata.row_group(group).num_rows
@@ -400,25 +433,30 @@ def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progr
                 table = pa.Table.from_batches([batch])
                 table = table.append_column("lineno", pa.array(np.arange(first_row, first_row + len(table))))
                 con.register("_batch", table)
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {sql}")
+                con.execute(f"CREATE OR REPLACE TEMP VIEW _typed AS {sql}")  # computed once, by _settle_chunk
+                _settle_chunk(con, report, "line_error", store=store)
                 con.unregister("_batch")
-                _settle_chunk(con, report, "line_error")
                 first_row += len(table)
                 if progress:
                     progress(len(table))
         except Exception as exc:  # pyarrow raises several types for damaged pages
+            damaged = True
             last = group_start + group_rows - 1
             reason = f"rows {first_row}-{last} (row group {group + 1}) unreadable: {' '.join(str(exc).split())}"
             report.error = reason if report.error is None else report.error
             con.execute("INSERT INTO issues VALUES (?, ?, NULL, ?, ?)", [str(path), first_row, reason, UNREADABLE])
         group_start += group_rows
+    return damaged
 
 
 # --- shared: move a checked chunk into `requests` and `issues` ---------------------------------------
 
+#: What checking needs of a chunk when the records themselves are not copied.
+_CHECK_COLUMNS = ", ".join(["lineno", "line_error", quote(schema.ADDRESS)] + [quote("err:" + c.name) for c in COLUMNS])
 
-def _settle_chunk(con, report: FileReport, line_error: str) -> None:
-    """Reject records with a bad required value, note dropped optional values, keep the rest."""
+
+def _settle_chunk(con, report: FileReport, line_error: str, store: bool = True) -> None:
+    """Reject records with a bad required value, note dropped optional values, keep (`store`) the rest."""
     file = literal(report.path)
     required_errors = ", ".join(
         f"CASE WHEN {quote('err:' + c.name)} IS NOT NULL THEN '{c.name}: ' || {quote('err:' + c.name)} END"
@@ -430,7 +468,8 @@ def _settle_chunk(con, report: FileReport, line_error: str) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _chunk AS
-        SELECT *, coalesce({line_error}, nullif(concat_ws('; ', {required_errors}), '')) AS _reject,
+        SELECT {"*" if store else _CHECK_COLUMNS},
+               coalesce({line_error}, nullif(concat_ws('; ', {required_errors}), '')) AS _reject,
                CASE WHEN {line_error} IS NULL THEN nullif(concat_ws(',', {required_fields}), '') END
                    AS _reject_fields
         FROM _typed
@@ -449,8 +488,9 @@ def _settle_chunk(con, report: FileReport, line_error: str) -> None:
             """
         )
         con.unregister("_bad_addresses")
-    cols = ", ".join(quote(c.name) for c in COLUMNS)
-    con.execute(f"INSERT INTO requests SELECT {cols}, _extra FROM _chunk WHERE _reject IS NULL")
+    if store:
+        cols = ", ".join(quote(c.name) for c in COLUMNS)
+        con.execute(f"INSERT INTO _stored SELECT {cols}, _extra FROM _chunk WHERE _reject IS NULL")
     dropped = " UNION ALL ".join(
         f"SELECT {file}, lineno, '{c.name}', {quote('err:' + c.name)}, '{DROPPED}' FROM _chunk "
         f"WHERE _reject IS NULL AND {quote('err:' + c.name)} IS NOT NULL"
@@ -475,9 +515,10 @@ def _drop_duplicate_events(con) -> int:
     if dup:
         con.execute(
             f"""
-            CREATE OR REPLACE TABLE requests AS
+            CREATE OR REPLACE TABLE _deduplicated AS
             SELECT * FROM requests
             QUALIFY {event} IS NULL OR row_number() OVER (PARTITION BY {event} ORDER BY time) = 1
             """
         )
+        con.execute("CREATE OR REPLACE TEMP VIEW requests AS SELECT * FROM _deduplicated")
     return dup
