@@ -51,6 +51,7 @@ class FileReport:
     rejected: int = 0
     dropped_values: int = 0
     error: str | None = None
+    present: set[str] = field(default_factory=set)  # spec columns holding at least one accepted value
 
 
 @dataclass
@@ -83,10 +84,8 @@ class Log:
         return self.con.sql(f"SELECT {cols} FROM requests").to_arrow_table().cast(schema.ARROW_SCHEMA)
 
     def columns_present(self) -> set[str]:
-        """Spec columns that hold at least one value: what evidence the log carries."""
-        exprs = ", ".join(f"count({quote(c.name)}) > 0" for c in COLUMNS)
-        row = self.con.execute(f"SELECT {exprs} FROM requests").fetchall()[0]
-        return {c.name for c, has in zip(COLUMNS, row, strict=True) if has}
+        """Spec columns that hold at least one value: what evidence the log carries (noted while reading)."""
+        return set().union(*(f.present for f in self.files))
 
 
 def log_files(paths: Sequence[str | Path]) -> list[Path]:
@@ -431,6 +430,8 @@ def _check_parquet(con, pf, path: Path, report: FileReport, sql: str, progress, 
         try:  # a damaged row group costs only its own rows: the groups after it are still read
             for batch in pf.iter_batches(batch_size=CHUNK_ROWS, row_groups=[group]):
                 table = pa.Table.from_batches([batch])
+                report.present |= {n for n in table.column_names
+                                   if n in schema.BY_NAME and table[n].null_count < len(table)}
                 table = table.append_column("lineno", pa.array(np.arange(first_row, first_row + len(table))))
                 con.register("_batch", table)
                 con.execute(f"CREATE OR REPLACE TEMP VIEW _typed AS {sql}")  # computed once, by _settle_chunk
@@ -491,6 +492,9 @@ def _settle_chunk(con, report: FileReport, line_error: str, store: bool = True) 
     if store:
         cols = ", ".join(quote(c.name) for c in COLUMNS)
         con.execute(f"INSERT INTO _stored SELECT {cols}, _extra FROM _chunk WHERE _reject IS NULL")
+        has = con.execute("SELECT " + ", ".join(f"count({quote(c.name)}) > 0" for c in COLUMNS)
+                          + " FROM _chunk WHERE _reject IS NULL").fetchall()[0]
+        report.present |= {c.name for c, h in zip(COLUMNS, has, strict=True) if h}
     dropped = " UNION ALL ".join(
         f"SELECT {file}, lineno, '{c.name}', {quote('err:' + c.name)}, '{DROPPED}' FROM _chunk "
         f"WHERE _reject IS NULL AND {quote('err:' + c.name)} IS NOT NULL"
