@@ -162,7 +162,7 @@ def speed_one(fmt: str) -> None:
     twin = week(2, 1.0, fmt="parquet")  # same seed and scale: the same records in either container
     records = duckdb.sql(f"SELECT count(*) FROM read_parquet('{twin}/log/*.parquet')").fetchall()[0][0]
     start = time.perf_counter()
-    command([path / "log"], WORK / f"speed-{fmt}", None, None, "aisac lab", "amber")
+    command([path / "log"], WORK / f"speed-{fmt}", None, None, "aisac lab", "amber", None)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

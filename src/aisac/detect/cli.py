@@ -24,6 +24,7 @@ def command(
     model: Path = typer.Option(None, help="Detector weights (default: packaged model.json)."),
     lab: str = typer.Option("aisac lab", help="Name of the reporting lab in the STIX bundle."),
     tlp: str = typer.Option("amber", help=f"TLP 2.0 marking of the bundle: {', '.join(bundle.TLP2)}."),
+    memory_limit: str = typer.Option(None, help="Cap DuckDB's memory (e.g. 4GB); beyond it, work spills to disk."),
 ) -> None:
     """Score every account, group flagged accounts into campaigns, attribute and explain each."""
     if tlp not in bundle.TLP2:
@@ -35,7 +36,7 @@ def command(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     start = time.perf_counter()
-    log = load(paths)
+    log = load(paths, memory_limit=memory_limit)
     if log.rejected or any(f.error for f in log.files):
         report(log, limit=50)
     if log.records == 0:

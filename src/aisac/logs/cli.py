@@ -11,19 +11,19 @@ from rich.table import Table
 from aisac.console import console, out, progress
 from aisac.logs import schema
 from aisac.logs.checks import literal, quote
-from aisac.logs.reader import Log, LogError, log_files, read_log
+from aisac.logs.reader import Log, LogError, connect, log_files, read_log
 from aisac.logs.writer import FORMATS, time_columns_of, write_table
 
 app = typer.Typer(help="Validate and convert API logs (api-log-v1).", no_args_is_help=True)
 
 
-def load(paths: list[Path], *, keep_unknown: bool = False) -> Log:
+def load(paths: list[Path], *, keep_unknown: bool = False, memory_limit: str | None = None) -> Log:
     """Read logs with a progress bar (bytes for JSON Lines, rows for Parquet); exit 2 if nothing is readable."""
     try:
         files = log_files(paths)
         total = sum(f.stat().st_size for f in files if not f.name.endswith(".parquet"))
         with progress("reading logs", total or None) as advance:
-            return read_log(paths, keep_unknown=keep_unknown, progress=advance)
+            return read_log(paths, keep_unknown=keep_unknown, progress=advance, con=connect(memory_limit=memory_limit))
     except LogError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

@@ -106,9 +106,12 @@ def log_files(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
-def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+def connect(database: str = ":memory:", memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection in UTC; with `memory_limit` (e.g. "4GB") DuckDB spills to disk beyond it."""
     con = duckdb.connect(database)
     con.execute("SET TimeZone = 'UTC'")
+    if memory_limit:
+        con.execute(f"SET memory_limit = {literal(memory_limit)}")
     return con
 
 
