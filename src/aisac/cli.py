@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from aisac.hub.cli import app as hub_app
+from aisac.intel.cli import app as share_app
 from aisac.logs.cli import app as logs_app
 
 app = typer.Typer(
@@ -13,6 +15,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(logs_app, name="logs")
+app.add_typer(hub_app, name="hub")
+app.add_typer(share_app, name="share")
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""The forum hub: a TAXII 2.1 server for member labs, with TLP 2.0, signed submissions and incidents."""

@@ -1,0 +1,98 @@
+"""Request plumbing shared by the hub's routes: authentication, content negotiation, the audit middleware."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import anyio
+from fastapi import Request
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from aisac.hub.audit import record
+from aisac.hub.errors import TaxiiError
+from aisac.hub.members import AuthError, Member, authenticate
+
+_CHALLENGE = {"WWW-Authenticate": 'Basic realm="aisac hub", Bearer'}
+
+
+def _credentials(header: str) -> tuple[str | None, str]:
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return None, value.strip()
+    if scheme.lower() == "basic":
+        try:
+            name, sep, key = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            name, sep, key = "", "", ""
+        if sep:
+            return name, key
+    raise TaxiiError(401, "authentication required", "use HTTP Basic (member name, API key) or Bearer API key",
+                     _CHALLENGE)
+
+
+def member_of(request: Request) -> Member:
+    """FastAPI dependency: the authenticated member (401 with a reason otherwise)."""
+    name, key = _credentials(request.headers.get("authorization", ""))
+    engine: Engine = request.app.state.engine
+    with engine.connect() as conn:
+        try:
+            member = authenticate(conn, name, key)
+        except AuthError as exc:
+            raise TaxiiError(401, "authentication failed", str(exc), _CHALLENGE) from exc
+    request.state.member = member.name
+    return member
+
+
+def _is_taxii(media: str) -> bool:
+    kind, _, params = media.partition(";")
+    version = [p.strip() for p in params.split(";") if p.strip().startswith("version=")]
+    return kind.strip().lower() in ("application/taxii+json", "*/*", "application/*") and \
+        (not version or version[0] == "version=2.1")
+
+
+def require_accept(request: Request) -> None:
+    """FastAPI dependency: the client accepts TAXII 2.1 JSON (406 otherwise); a missing Accept is fine."""
+    accept = request.headers.get("accept")
+    if accept and not any(_is_taxii(m) for m in accept.split(",")):
+        raise TaxiiError(406, "not acceptable", f"this hub answers application/taxii+json;version=2.1, "
+                         f"not {accept!r}")
+
+
+def require_content_type(request: Request) -> None:
+    """POST bodies must be TAXII 2.1 JSON envelopes (415 otherwise)."""
+    media = request.headers.get("content-type", "")
+    if not media.lower().startswith("application/taxii+json") or not _is_taxii(media):
+        raise TaxiiError(415, "unsupported media type",
+                         f"send application/taxii+json;version=2.1, not {media or 'no Content-Type'!r}")
+
+
+class AuditMiddleware:
+    """Appends one audit row per request (member, method and path, status) after it is answered."""
+
+    def __init__(self, app: ASGIApp, engine: Engine):
+        self.app, self.engine = app, engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status: dict[str, Any] = {}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            member = scope.get("state", {}).get("member")
+            target = f"{scope['method']} {scope['path']}"
+            await anyio.to_thread.run_sync(self._write, member, target, status.get("code"))
+
+    def _write(self, member: str | None, target: str, code: int | None) -> None:
+        with self.engine.begin() as conn:
+            record(conn, member, "request", target, code)

@@ -1,0 +1,94 @@
+"""Fast STIX 2.1 validation at the door: the OASIS JSON schemas compiled once to Python with fastjsonschema.
+
+stix2-validator runs the same schemas through an interpreter plus many optional checks and manages a few
+hundred objects a second; compiled schemas plus the few MUST rules below run at tens of thousands a second.
+The tests keep stix2-validator as the reference and check that both agree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import fastjsonschema
+
+from aisac.hub.timefmt import parse_ts
+
+_BASE = "http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/"
+_DIRS = ("sdos", "sros", "observables", "common")
+_COMMON_TYPES = {"marking-definition", "language-content", "extension-definition", "bundle"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one object was refused: the object, the rule (schema file and keyword) and the message."""
+
+    object_id: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.object_id}: {self.message} (rule: {self.rule})"
+
+
+def _load(relative: str) -> dict[str, Any]:
+    text = resources.files("aisac.hub").joinpath("stix_schemas", relative).read_text("utf-8")
+    schema = json.loads(text)
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"  # only draft-07 keywords are used
+    return schema
+
+
+def _handler(uri: str) -> dict[str, Any]:
+    if not uri.startswith(_BASE):
+        raise ValueError(f"schema outside the STIX 2.1 tree: {uri}")
+    return _load(uri[len(_BASE):])
+
+
+@cache
+def _schema_files() -> dict[str, str]:
+    root = resources.files("aisac.hub").joinpath("stix_schemas")
+    return {p.name[:-5]: f"{d}/{p.name}" for d in _DIRS for p in root.joinpath(d).iterdir()
+            if p.name.endswith(".json")}
+
+
+@cache
+def _compiled(relative: str) -> Callable[[Any], Any]:
+    return fastjsonschema.compile(_load(relative), handlers={"http": _handler, "https": _handler})
+
+
+def _schema_for(obj: dict[str, Any]) -> str:
+    files = _schema_files()
+    kind = obj.get("type")
+    if isinstance(kind, str) and kind in files and (kind in _COMMON_TYPES or not files[kind].startswith("common")):
+        return files[kind]
+    # custom object types: SDO-like when they carry created/modified, otherwise SCO-like
+    return "common/core.json" if "created" in obj else "common/cyber-observable-core.json"
+
+
+def _must_rules(obj: dict[str, Any]) -> Problem | None:
+    oid = str(obj.get("id"))
+    if obj.get("spec_version", "2.1") != "2.1":
+        return Problem(oid, "hub: spec_version", "only STIX 2.1 objects are accepted ('spec_version' must be '2.1')")
+    if "created" in obj and "modified" in obj and parse_ts(obj["modified"]) < parse_ts(obj["created"]):
+        return Problem(oid, "core: modified >= created", "'modified' is earlier than 'created'")
+    kind = obj.get("type")
+    if isinstance(kind, str) and not oid.startswith(kind + "--"):
+        return Problem(oid, "core: id prefix", f"id must start with its type '{kind}--'")
+    return None
+
+
+def check(obj: Any) -> Problem | None:
+    """Return why `obj` is not a valid STIX 2.1 object, or None when it is."""
+    if not isinstance(obj, dict):
+        return Problem("?", "envelope: objects", f"an object must be a JSON object, got {type(obj).__name__}")
+    relative = _schema_for(obj)
+    try:
+        _compiled(relative)(obj)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        where = exc.name.replace("data", "", 1).lstrip(".") or "object"
+        return Problem(str(obj.get("id", "?")), f"{relative} {exc.rule}", f"{where}: {exc.message}")
+    return _must_rules(obj)
