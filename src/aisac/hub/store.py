@@ -55,6 +55,18 @@ def _entry(obj: Any, message: str | None = None) -> dict[str, Any]:
     return out
 
 
+def _hashes(objs: list[Any]) -> tuple[list[str | None], list[str]]:
+    hashes: list[str | None] = []
+    problems = []
+    for obj in objs:
+        try:
+            hashes.append(object_hash(obj))
+        except ValueError as exc:  # rfc8785.CanonicalizationError: e.g. integers beyond 2**53
+            hashes.append(None)
+            problems.append(f"{_entry(obj)['id']}: {exc}")
+    return hashes, problems
+
+
 def ingest(engine: Engine, collection_id: str, member: Member, objs: list[Any], signature: str | None,
            signer: str | None) -> dict[str, Any]:
     """Validate and store an envelope's objects; return the TAXII status resource.
@@ -62,8 +74,10 @@ def ingest(engine: Engine, collection_id: str, member: Member, objs: list[Any], 
     Invalid objects are listed in the status with the rule they break; the valid ones are kept. A signature
     covers every object sent (valid or not) and must verify with the submitter's registered key.
     """
-    hashes = [object_hash(o) for o in objs]
+    hashes, unhashable = _hashes(objs)
     if signature is not None:
+        if unhashable:
+            raise SignatureError(f"cannot verify a signature over non-canonical objects: {unhashable[0]}")
         if signer not in (None, member.name):
             raise SignatureError(f"signer {signer!r} is not the authenticated member {member.name!r}")
         if member.public_key is None:
@@ -72,7 +86,11 @@ def ingest(engine: Engine, collection_id: str, member: Member, objs: list[Any], 
             raise SignatureError(f"signature does not verify with {member.name!r}'s registered key")
     rows, failures, successes, seen = [], [], [], set()
     for obj, digest in zip(objs, hashes, strict=True):
-        problem = check(obj)
+        problem = check(obj) if digest else None
+        if digest is None:
+            failures.append(_entry(obj, f"{_entry(obj)['id']}: not representable as RFC 8785 canonical JSON "
+                                        "(numbers must fit an IEEE double exactly)"))
+            continue
         if problem is not None:
             failures.append(_entry(obj, str(problem)))
             continue
@@ -94,7 +112,7 @@ def ingest(engine: Engine, collection_id: str, member: Member, objs: list[Any], 
             total_count=len(objs), success_count=len(successes), failures=json.dumps(failures),
             successes=json.dumps(successes), signature=signature,
             signer_key=member.public_key if signature else None,
-            manifest="\n".join(sorted(hashes)) if signature else None))
+            manifest="\n".join(sorted(h for h in hashes if h)) if signature else None))
         _insert_objects(conn, rows, date_added, status_id)
         record(conn, member.name, "objects.add", collection_id, 202,
                f"status={status_id} ok={len(successes)} failed={len(failures)} signed={signature is not None}")
