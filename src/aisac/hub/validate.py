@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 import fastjsonschema
+from stix2patterns.validator import run_validator
 
 from aisac.hub.timefmt import parse_ts
 
@@ -35,9 +36,36 @@ class Problem:
         return f"{self.object_id}: {self.message} (rule: {self.rule})"
 
 
+def _escape_class_dollars(pattern: str) -> str:
+    """Escape `$` inside [...] classes: fastjsonschema rewrites every bare `$` to `\\Z`, which breaks them."""
+    out, in_class, escaped = [], False, False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        elif ch == "$" and in_class:
+            ch = "\\$"
+        out.append(ch)
+    return "".join(out)
+
+
+def _fix_patterns(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _escape_class_dollars(v) if k == "pattern" and isinstance(v, str) else _fix_patterns(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fix_patterns(v) for v in node]
+    return node
+
+
 def _load(relative: str) -> dict[str, Any]:
     text = resources.files("aisac.hub").joinpath("stix_schemas", relative).read_text("utf-8")
-    schema = json.loads(text)
+    schema = _fix_patterns(json.loads(text))
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"  # only draft-07 keywords are used
     return schema
 
@@ -78,7 +106,18 @@ def _must_rules(obj: dict[str, Any]) -> Problem | None:
     kind = obj.get("type")
     if isinstance(kind, str) and not oid.startswith(kind + "--"):
         return Problem(oid, "core: id prefix", f"id must start with its type '{kind}--'")
+    if kind == "indicator" and obj.get("pattern_type") == "stix":
+        error = _pattern_error(obj["pattern"])
+        if error:
+            return Problem(oid, "indicator: STIX pattern grammar", f"pattern: {error}")
     return None
+
+
+@lru_cache(maxsize=65536)
+def _pattern_error(pattern: str) -> str | None:
+    """The first grammar error of a STIX pattern (the ANTLR parser is the slow part; repeats are cached)."""
+    errors = run_validator(pattern, stix_version="2.1")
+    return str(errors[0]) if errors else None
 
 
 def check(obj: Any) -> Problem | None:
