@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
-
 import anyio
 from fastapi import Request
 from sqlalchemy import Engine
@@ -70,7 +68,7 @@ def require_content_type(request: Request) -> None:
 
 
 class AuditMiddleware:
-    """Appends one audit row per request (member, method and path, status) after it is answered."""
+    """Appends one audit row per request (member, method and path, status) as it is answered."""
 
     def __init__(self, app: ASGIApp, engine: Engine):
         self.app, self.engine = app, engine
@@ -79,19 +77,22 @@ class AuditMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status: dict[str, Any] = {}
+        target = f"{scope['method']} {scope['path']}"
+        started = False
 
-        async def capture(message: Message) -> None:
+        async def audited(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                started = True  # the record is committed before the client sees the answer
+                member = scope.get("state", {}).get("member")
+                await anyio.to_thread.run_sync(self._write, member, target, message["status"])
             await send(message)
 
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, receive, audited)
         finally:
-            member = scope.get("state", {}).get("member")
-            target = f"{scope['method']} {scope['path']}"
-            await anyio.to_thread.run_sync(self._write, member, target, status.get("code"))
+            if not started:  # the app failed before answering
+                await anyio.to_thread.run_sync(self._write, scope.get("state", {}).get("member"), target, None)
 
     def _write(self, member: str | None, target: str, code: int | None) -> None:
         with self.engine.begin() as conn:
