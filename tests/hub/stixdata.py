@@ -19,9 +19,16 @@ def indicator(name: str = "probe", markings: list[str] | None = None, **extra: A
     """A valid indicator with an IPv4 pattern."""
     custom = {k: v for k, v in extra.items() if k.startswith("x_")}
     plain = {k: v for k, v in extra.items() if not k.startswith("x_")}
-    obj = stix2.Indicator(name=name, pattern="[ipv4-addr:value = '203.0.113.7']", pattern_type="stix",
-                          valid_from="2026-01-01T00:00:00Z", object_marking_refs=markings or [],
-                          custom_properties=custom, allow_custom=bool(custom), **plain)
+    obj = stix2.Indicator(
+        name=name,
+        pattern="[ipv4-addr:value = '203.0.113.7']",
+        pattern_type="stix",
+        valid_from="2026-01-01T00:00:00Z",
+        object_marking_refs=markings or [],
+        custom_properties=custom,
+        allow_custom=bool(custom),
+        **plain,
+    )
     return as_dict(obj)
 
 

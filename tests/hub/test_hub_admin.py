@@ -29,15 +29,21 @@ def test_audit_is_append_only_and_records_requests(hub):
     hub.http("liaison").get("/forum/collections/")
     with hub.engine.connect() as conn:
         rows = conn.execute(select(audit).where(audit.c.member == "liaison")).all()
-    assert any(r.action == "request" and r.target == "GET /forum/collections/" and r.status == 200 for r in rows)
+    assert any(
+        r.action == "request" and r.target == "GET /forum/collections/" and r.status == 200 for r in rows
+    )
     for statement in ("UPDATE audit SET member = 'x'", "DELETE FROM audit"):
         with pytest.raises(DBAPIError, match="append-only"), hub.engine.begin() as conn:
             conn.execute(text(statement))
 
 
 def test_member_add_prints_the_key_once_and_stores_only_its_hash(hub):
-    out = subprocess.run([*AISAC, "hub", "member", "add", "meta", "--role", "lab", "--db", hub.db_url],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [*AISAC, "hub", "member", "add", "meta", "--role", "lab", "--db", hub.db_url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     key = out.strip().splitlines()[-1]
     assert key.startswith("aisac_") and " " not in key
     with hub.engine.connect() as conn:
@@ -47,11 +53,17 @@ def test_member_add_prints_the_key_once_and_stores_only_its_hash(hub):
     import httpx
 
     assert httpx.get(f"{hub.url}/taxii2/", auth=("meta", key)).status_code == 200
-    again = subprocess.run([*AISAC, "hub", "member", "add", "meta", "--role", "lab", "--db", hub.db_url],
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        [*AISAC, "hub", "member", "add", "meta", "--role", "lab", "--db", hub.db_url],
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 2 and "already exists" in again.stderr
-    bad = subprocess.run([*AISAC, "hub", "member", "add", "x1", "--role", "admin", "--db", hub.db_url],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [*AISAC, "hub", "member", "add", "x1", "--role", "admin", "--db", hub.db_url],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "role must be one of" in bad.stderr
 
 

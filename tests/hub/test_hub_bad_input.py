@@ -21,15 +21,19 @@ def seeded(hub):
     """A collection with one object already stored, whose bytes must survive every bad request."""
     cid = hub.new_collection()
     kept = indicator("kept")
-    r = hub.http("openai").post(f"/forum/collections/{cid}/objects/", content=json.dumps({"objects": [kept]}),
-                                headers={"Content-Type": TAXII})
+    r = hub.http("openai").post(
+        f"/forum/collections/{cid}/objects/",
+        content=json.dumps({"objects": [kept]}),
+        headers={"Content-Type": TAXII},
+    )
     assert r.status_code == 202
     return cid, kept
 
 
 def _post(hub, cid, body: bytes | str, member="openai", content_type=TAXII, **headers):
-    return hub.http(member).post(f"/forum/collections/{cid}/objects/", content=body,
-                                 headers={"Content-Type": content_type, **headers})
+    return hub.http(member).post(
+        f"/forum/collections/{cid}/objects/", content=body, headers={"Content-Type": content_type, **headers}
+    )
 
 
 def _assert_error(response, status: int, words: str):
@@ -48,7 +52,7 @@ def _assert_unharmed(hub, cid, kept):
 def test_malformed_json(hub, seeded):
     cid, kept = seeded
     _assert_error(_post(hub, cid, b'{"objects": [ {"type": '), 400, "malformed json")
-    _assert_error(_post(hub, cid, b'[1, 2]'), 400, "objects")
+    _assert_error(_post(hub, cid, b"[1, 2]"), 400, "objects")
     _assert_unharmed(hub, cid, kept)
 
 
@@ -84,7 +88,9 @@ def test_invalid_stix_keeps_the_good_objects_and_names_the_rule(hub, seeded):
     again = hub.http("openai").get(f"/forum/status/{status['id']}/").json()
     assert again["failures"] == status["failures"]
     assert hub.http("google").get(f"/forum/status/{status['id']}/").status_code == 404  # not the submitter
-    names = {o["name"] for o in hub.http("google").get(f"/forum/collections/{cid}/objects/").json()["objects"]}
+    names = {
+        o["name"] for o in hub.http("google").get(f"/forum/collections/{cid}/objects/").json()["objects"]
+    }
     assert names == {"kept", "good"}
 
 
@@ -92,26 +98,44 @@ def test_bad_signature_stores_nothing(hub, seeded):
     cid, kept = seeded
     objs = [indicator("signed")]
     forged = sign_objects(load_private(hub.members["anthropic"].signing_key), "openai", objs)  # wrong key
-    _assert_error(_post(hub, cid, json.dumps({"objects": objs}), **{"X-Aisac-Signature": forged}), 403,
-                  "signature")
+    _assert_error(
+        _post(hub, cid, json.dumps({"objects": objs}), **{"X-Aisac-Signature": forged}), 403, "signature"
+    )
     good_sig = sign_objects(load_private(hub.members["openai"].signing_key), "openai", objs)
     tampered = [dict(objs[0], name="tampered")]
-    _assert_error(_post(hub, cid, json.dumps({"objects": tampered}), **{"X-Aisac-Signature": good_sig}), 403,
-                  "does not verify")
-    _assert_error(_post(hub, cid, json.dumps({"objects": objs}), **{"X-Aisac-Signature": good_sig,
-                                                                     "X-Aisac-Signer": "anthropic"}), 403,
-                  "not the authenticated member")
-    _assert_error(_post(hub, cid, json.dumps({"objects": objs}), member="chair",
-                        **{"X-Aisac-Signature": good_sig}), 403, "no registered signing key")
+    _assert_error(
+        _post(hub, cid, json.dumps({"objects": tampered}), **{"X-Aisac-Signature": good_sig}),
+        403,
+        "does not verify",
+    )
+    _assert_error(
+        _post(
+            hub,
+            cid,
+            json.dumps({"objects": objs}),
+            **{"X-Aisac-Signature": good_sig, "X-Aisac-Signer": "anthropic"},
+        ),
+        403,
+        "not the authenticated member",
+    )
+    _assert_error(
+        _post(hub, cid, json.dumps({"objects": objs}), member="chair", **{"X-Aisac-Signature": good_sig}),
+        403,
+        "no registered signing key",
+    )
     _assert_unharmed(hub, cid, kept)
 
 
 def test_unknown_collection_and_forbidden_write(hub, seeded):
     cid, _ = seeded
-    _assert_error(_post(hub, "00000000-0000-4000-8000-000000000000", b'{"objects": []}'), 404, "unknown collection")
+    _assert_error(
+        _post(hub, "00000000-0000-4000-8000-000000000000", b'{"objects": []}'), 404, "unknown collection"
+    )
     r = hub.http("openai").get("/forum/collections/00000000-0000-4000-8000-000000000000/objects/")
     _assert_error(r, 404, "unknown collection")
-    _assert_error(_post(hub, cid, json.dumps({"objects": [indicator("x")]}), member="observer"), 403, "may not write")
+    _assert_error(
+        _post(hub, cid, json.dumps({"objects": [indicator("x")]}), member="observer"), 403, "may not write"
+    )
 
 
 def test_unknown_and_expired_keys(hub, seeded):
@@ -142,11 +166,16 @@ def test_bad_paging_and_filter_parameters(hub, seeded):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(body=st.one_of(st.binary(max_size=300),
-                      st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                                   lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=8), c,
-                                                                                       max_size=4),
-                                   max_leaves=12).map(lambda v: json.dumps({"objects": [v]}).encode())))
+@given(
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=8), c, max_size=4),
+            max_leaves=12,
+        ).map(lambda v: json.dumps({"objects": [v]}).encode()),
+    )
+)
 def test_arbitrary_bodies_never_cause_a_server_error(hub, seeded, body):
     cid, kept = seeded
     r = _post(hub, cid, body)

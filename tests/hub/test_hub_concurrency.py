@@ -29,8 +29,11 @@ def test_concurrent_writers_and_readers_lose_and_duplicate_nothing(hub):
         with httpx.Client(auth=(creds.name, creds.key), timeout=60) as http:
             for _ in range(ENVELOPES):
                 objs = [indicator(f"{member}") for _ in range(PER_ENVELOPE)]
-                r = http.post(url, content=json.dumps({"objects": objs}),
-                              headers={"Content-Type": TAXII, "Accept": TAXII})
+                r = http.post(
+                    url,
+                    content=json.dumps({"objects": objs}),
+                    headers={"Content-Type": TAXII, "Accept": TAXII},
+                )
                 with lock:
                     statuses[r.status_code] += 1
                     if r.status_code == 202:

@@ -1,4 +1,4 @@
-"""Incidents: the credibility gate, the 48-hour deadline, acknowledgements, overdue listing and SLA figures."""
+"""Incidents: the credibility gate, the 48-hour deadline, acknowledgements, overdue listing, SLA figures."""
 
 from __future__ import annotations
 
@@ -31,22 +31,31 @@ def _file(hub, member, **fields):
 
 
 def _incident(evidence, **overrides):
-    body = {"kind": "distillation-campaign", "title": "API distillation", "severity": "high", "confidence": 85,
-            "confirmed_at": _ago(2), "objects": [evidence]}
+    body = {
+        "kind": "distillation-campaign",
+        "title": "API distillation",
+        "severity": "high",
+        "confidence": 85,
+        "confirmed_at": _ago(2),
+        "objects": [evidence],
+    }
     return body | overrides
 
 
-@pytest.mark.parametrize(("overrides", "reason"), [
-    ({"kind": "generic-scanning"}, "low-signal"),
-    ({"kind": "unverified-tip"}, "low-signal"),
-    ({"kind": "rumour"}, "kind must be one of"),
-    ({"confidence": 30}, "below the credibility threshold"),
-    ({"severity": "low"}, "severity"),
-    ({"objects": []}, "at least one stix object"),
-    ({"objects": ["indicator--00000000-0000-4000-8000-000000000000"]}, "not in the hub"),
-    ({"confirmed_at": "last week"}, "confirmed_at"),
-    ({"confirmed_at": "2999-01-01T00:00:00Z"}, "future"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"kind": "generic-scanning"}, "low-signal"),
+        ({"kind": "unverified-tip"}, "low-signal"),
+        ({"kind": "rumour"}, "kind must be one of"),
+        ({"confidence": 30}, "below the credibility threshold"),
+        ({"severity": "low"}, "severity"),
+        ({"objects": []}, "at least one stix object"),
+        ({"objects": ["indicator--00000000-0000-4000-8000-000000000000"]}, "not in the hub"),
+        ({"confirmed_at": "last week"}, "confirmed_at"),
+        ({"confirmed_at": "2999-01-01T00:00:00Z"}, "future"),
+    ],
+)
 def test_gate_refuses_low_signal_with_reason(hub, evidence, overrides, reason):
     r = _file(hub, "openai", **_incident(evidence, **overrides))
     assert r.status_code == 422
@@ -62,7 +71,9 @@ def test_deadline_acks_overdue_and_sla(hub, evidence):
     fresh = _file(hub, "openai", **_incident(evidence)).json()
     assert fresh["filed_on_time"] and not fresh["overdue"]
     assert fresh["awaiting"] == ["anthropic", "google"]
-    late = _file(hub, "anthropic", **_incident(evidence, kind="weight-exfiltration", confirmed_at=_ago(60))).json()
+    late = _file(
+        hub, "anthropic", **_incident(evidence, kind="weight-exfiltration", confirmed_at=_ago(60))
+    ).json()
     assert not late["filed_on_time"] and late["overdue"]  # 60h after confirmation, no lab has acked yet
     deadline = datetime.fromisoformat(late["deadline"].replace("Z", "+00:00"))
     confirmed = datetime.fromisoformat(late["confirmed_at"].replace("Z", "+00:00"))
@@ -73,8 +84,22 @@ def test_deadline_acks_overdue_and_sla(hub, evidence):
     assert hub.http("google").post("/aisac/incidents/nope/ack").status_code == 404
     overdue = hub.http("chair").get("/aisac/incidents/", params={"overdue": "true"}).json()["incidents"]
     assert [i["id"] for i in overdue] == [late["id"]]
-    cli = subprocess.run([sys.executable, "-c", "from aisac.cli import main; main()", "hub", "incidents",
-                          "--overdue", "--json", "--db", hub.db_url], capture_output=True, text=True, check=True)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from aisac.cli import main; main()",
+            "hub",
+            "incidents",
+            "--overdue",
+            "--json",
+            "--db",
+            hub.db_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert [i["id"] for i in json.loads(cli.stdout)] == [late["id"]]
     sla = {row["lab"]: row for row in hub.http("chair").get("/aisac/sla").json()["labs"]}
     assert (sla["anthropic"]["filed"], sla["anthropic"]["filed_on_time"]) == (1, 0)

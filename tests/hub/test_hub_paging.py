@@ -41,6 +41,8 @@ def test_manifest_paging_matches_objects_and_headers(hub):
     assert body["more"] and len(body["objects"]) == 7
     assert r.headers["X-TAXII-Date-Added-First"] == body["objects"][0]["date_added"]
     assert r.headers["X-TAXII-Date-Added-Last"] == body["objects"][-1]["date_added"]
-    rest = hub.http("google").get(f"/forum/collections/{cid}/manifest/", params={"limit": 100, "next": body["next"]})
+    rest = hub.http("google").get(
+        f"/forum/collections/{cid}/manifest/", params={"limit": 100, "next": body["next"]}
+    )
     ids = [m["id"] for m in body["objects"] + rest.json()["objects"]]
     assert len(ids) == len(set(ids)) == 30

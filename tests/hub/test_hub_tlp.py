@@ -39,7 +39,9 @@ MATRIX = {
 def marked(hub):
     """One collection holding one object per marking, submitted (signed) by openai."""
     cid = hub.new_collection()
-    objs = {name: indicator(name, markings, **recipients(names)) for name, (markings, names, _) in MATRIX.items()}
+    objs = {
+        name: indicator(name, markings, **recipients(names)) for name, (markings, names, _) in MATRIX.items()
+    }
     status = taxii_collection(hub, "openai", cid).add_objects(json.dumps({"objects": list(objs.values())}))
     assert status.success_count == len(MATRIX), status.failures
     return cid, objs
@@ -61,8 +63,14 @@ def test_every_marking_as_every_role(hub, marked, reader):
     for name, obj in objs.items():
         want = 200 if name in expected else 404
         assert _get(hub, reader, f"{base}/objects/{obj['id']}/").status_code == want, (name, "object")
-        assert _get(hub, reader, f"{base}/objects/{obj['id']}/versions/").status_code == want, (name, "versions")
-        assert _get(hub, reader, f"/aisac/provenance/{cid}/{obj['id']}").status_code == want, (name, "provenance")
+        assert _get(hub, reader, f"{base}/objects/{obj['id']}/versions/").status_code == want, (
+            name,
+            "versions",
+        )
+        assert _get(hub, reader, f"/aisac/provenance/{cid}/{obj['id']}").status_code == want, (
+            name,
+            "provenance",
+        )
         by_id = _get(hub, reader, f"{base}/objects/", **{"match[id]": obj["id"]}).json()
         assert len(by_id.get("objects", [])) == (name in expected), (name, "match[id]")
 
@@ -70,7 +78,9 @@ def test_every_marking_as_every_role(hub, marked, reader):
 def test_a_hidden_newer_version_does_not_show(hub):
     cid = hub.new_collection()
     green = indicator("shared", [TLP2_IDS[Tlp.GREEN]])
-    red = dict(green, name="secret", modified="2031-01-01T00:00:00.000Z", object_marking_refs=[TLP2_IDS[Tlp.RED]])
+    red = dict(
+        green, name="secret", modified="2031-01-01T00:00:00.000Z", object_marking_refs=[TLP2_IDS[Tlp.RED]]
+    )
     taxii_collection(hub, "openai", cid).add_objects(json.dumps({"objects": [green, red]}))
     base = f"/forum/collections/{cid}/objects/{green['id']}"
     google = _get(hub, "google", f"{base}/").json()["objects"]

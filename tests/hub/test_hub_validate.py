@@ -15,12 +15,22 @@ from aisac.hub.validate import check
 
 IDENTITY = as_dict(stix2.Identity(name="Example Lab", identity_class="organization"))
 CAMPAIGN = as_dict(stix2.Campaign(name="distillation wave", created_by_ref=IDENTITY["id"]))
-ATTACK = as_dict(stix2.AttackPattern(name="Model distillation via API", external_references=[
-    {"source_name": "mitre-atlas", "external_id": "AML.T0024"}]))
+ATTACK = as_dict(
+    stix2.AttackPattern(
+        name="Model distillation via API",
+        external_references=[{"source_name": "mitre-atlas", "external_id": "AML.T0024"}],
+    )
+)
 RELATION = as_dict(stix2.Relationship(CAMPAIGN["id"], "uses", ATTACK["id"]))
 IPV4 = as_dict(stix2.IPv4Address(value="198.51.100.4"))
-OBSERVED = as_dict(stix2.ObservedData(first_observed="2026-01-01T00:00:00Z", last_observed="2026-01-02T00:00:00Z",
-                                      number_observed=3, object_refs=[IPV4["id"]]))
+OBSERVED = as_dict(
+    stix2.ObservedData(
+        first_observed="2026-01-01T00:00:00Z",
+        last_observed="2026-01-02T00:00:00Z",
+        number_observed=3,
+        object_refs=[IPV4["id"]],
+    )
+)
 GOOD = [indicator("good"), IDENTITY, CAMPAIGN, ATTACK, RELATION, IPV4, OBSERVED, as_dict(stix2.TLP_AMBER)]
 
 
@@ -34,7 +44,9 @@ BAD = {
     "id not a uuid": dict(CAMPAIGN, id="campaign--1234"),
     "id of another type": dict(CAMPAIGN, id=ATTACK["id"]),
     "created not a timestamp": dict(CAMPAIGN, created="2026-13-45"),
-    "modified before created": dict(CAMPAIGN, created="2026-02-01T00:00:00.000Z", modified="2026-01-01T00:00:00.000Z"),
+    "modified before created": dict(
+        CAMPAIGN, created="2026-02-01T00:00:00.000Z", modified="2026-01-01T00:00:00.000Z"
+    ),
     "relationship without target": _without(RELATION, "target_ref"),
     "confidence out of range": dict(CAMPAIGN, confidence=150),
     "labels not a list": dict(CAMPAIGN, labels="a"),
@@ -46,7 +58,9 @@ BAD = {
 
 def _reference_valid(obj) -> bool:
     try:
-        result = stix2validator.validate_instance(copy.deepcopy(obj), stix2validator.ValidationOptions(version="2.1"))
+        result = stix2validator.validate_instance(
+            copy.deepcopy(obj), stix2validator.ValidationOptions(version="2.1")
+        )
     except Exception:  # the reference raises rather than reports on e.g. a missing type or id=None
         return False
     return result.is_valid
@@ -72,14 +86,23 @@ def test_agree_on_bad_objects(name):
     assert problem is not None and problem.message and problem.rule
 
 
-_values = st.one_of(st.none(), st.booleans(), st.integers(-5, 300), st.text(max_size=12),
-                    st.lists(st.text(max_size=5), max_size=3))
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 300),
+    st.text(max_size=12),
+    st.lists(st.text(max_size=5), max_size=3),
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(base=st.sampled_from(GOOD[:5]), key=st.sampled_from(["name", "created", "modified", "id", "confidence",
-                                                            "labels", "pattern", "source_ref", "pattern_type"]),
-       value=_values)
+@given(
+    base=st.sampled_from(GOOD[:5]),
+    key=st.sampled_from(
+        ["name", "created", "modified", "id", "confidence", "labels", "pattern", "source_ref", "pattern_type"]
+    ),
+    value=_values,
+)
 def test_agree_on_mutated_objects(base, key, value):
     mutated = dict(base, **{key: value})
     assert (check(mutated) is None) == _reference_valid(mutated), (key, value)

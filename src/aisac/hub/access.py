@@ -31,7 +31,9 @@ class CollectionAccess:
 
 def visible(member: Member, table=objects) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
     """SQL condition: the member may know that this object (version) exists."""
-    named = exists().where(and_(recipients.c.object_pk == table.c.pk, recipients.c.member_name == member.name))
+    named = exists().where(
+        and_(recipients.c.object_pk == table.c.pk, recipients.c.member_name == member.name)
+    )
     return or_(table.c.tlp <= int(CEILING[member.role]), table.c.submitter_id == member.id, named)
 
 
@@ -40,7 +42,8 @@ def collections_for(conn: Connection, member: Member) -> list[CollectionAccess]:
     rows = conn.execute(
         select(collections, grants.c.can_read, grants.c.can_write)
         .outerjoin(grants, and_(grants.c.collection_id == collections.c.id, grants.c.member_id == member.id))
-        .order_by(collections.c.created_at)).all()
+        .order_by(collections.c.created_at)
+    ).all()
     out = []
     for r in rows:
         read = bool(r.can_read) or member.role in r.read_roles.split(",")

@@ -8,8 +8,17 @@ from aisac.hub.models import audit
 from aisac.hub.timefmt import now_us
 
 
-def record(conn: Connection, member: str | None, action: str, target: str = "", status: int | None = None,
-           detail: str = "") -> None:
+def record(
+    conn: Connection,
+    member: str | None,
+    action: str,
+    target: str = "",
+    status: int | None = None,
+    detail: str = "",
+) -> None:
     """Append one audit row in the caller's transaction, so the change and its record commit together."""
-    conn.execute(insert(audit).values(at=now_us(), member=member, action=action, target=target[:300],
-                                      status=status, detail=detail))
+    conn.execute(
+        insert(audit).values(
+            at=now_us(), member=member, action=action, target=target[:300], status=status, detail=detail
+        )
+    )

@@ -9,14 +9,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aisac.hub.db import DEFAULT_URL
+from aisac.hub import DEFAULT_DB_URL
 
 app = typer.Typer(help="Run the forum hub (TAXII 2.1) and administer it.", no_args_is_help=True)
 member_app = typer.Typer(help="Members and their API keys.", no_args_is_help=True)
 collection_app = typer.Typer(help="Collections and per-member grants.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
 app.add_typer(collection_app, name="collection")
-DbOpt = typer.Option(DEFAULT_URL, "--db", help="SQLAlchemy URL: SQLite file or postgresql+psycopg://...")
+PublicKeyOpt = typer.Option(None, help="The member's Ed25519 public key (PEM).")
+ReadRoleOpt = typer.Option([], help="Role that may read (repeatable).")
+WriteRoleOpt = typer.Option([], help="Role that may write (repeatable).")
+DbOpt = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL: SQLite file or postgresql+psycopg://...")
 
 
 def _engine(db: str):  # type: ignore[no-untyped-def]
@@ -33,9 +36,12 @@ def _fail(exc: Exception) -> None:
 
 
 @app.command()
-def serve(db: str = DbOpt, host: str = "127.0.0.1", port: int = 8000,
-          max_content_length: int = typer.Option(10 * 1024 * 1024, help="Largest envelope accepted (bytes).")
-          ) -> None:
+def serve(
+    db: str = DbOpt,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    max_content_length: int = typer.Option(10 * 1024 * 1024, help="Largest envelope accepted (bytes)."),
+) -> None:
     """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/)."""
     import uvicorn
 
@@ -52,9 +58,13 @@ def migrate(db: str = DbOpt) -> None:
 
 
 @member_app.command("add")
-def member_add(name: str, role: str = typer.Option(..., help="lab, chair, liaison or observer"), db: str = DbOpt,
-               public_key: Path | None = typer.Option(None, help="The member's Ed25519 public key (PEM)."),
-               expires_days: float = typer.Option(365, help="Days until the API key expires.")) -> None:
+def member_add(
+    name: str,
+    role: str = typer.Option(..., help="lab, chair, liaison or observer"),
+    db: str = DbOpt,
+    public_key: Path | None = PublicKeyOpt,
+    expires_days: float = typer.Option(365, help="Days until the API key expires."),
+) -> None:
     """Add a member; its API key is printed once, alone on the last line."""
     from aisac.hub.members import add_member
     from aisac.intel.signing import load_public_raw
@@ -94,9 +104,13 @@ def member_set_key(name: str, public_key: Path, db: str = DbOpt) -> None:
 
 
 @collection_app.command("add")
-def collection_add(title: str, db: str = DbOpt, description: str = "",
-                   read_role: list[str] = typer.Option([], help="Role that may read (repeatable)."),
-                   write_role: list[str] = typer.Option([], help="Role that may write (repeatable).")) -> None:
+def collection_add(
+    title: str,
+    db: str = DbOpt,
+    description: str = "",
+    read_role: list[str] = ReadRoleOpt,
+    write_role: list[str] = WriteRoleOpt,
+) -> None:
     """Create a collection; its id is printed on the last line."""
     from aisac.hub.admin import add_collection
 
@@ -107,8 +121,9 @@ def collection_add(title: str, db: str = DbOpt, description: str = "",
 
 
 @collection_app.command("grant")
-def collection_grant(member: str, collection_id: str, db: str = DbOpt, read: bool = True,
-                     write: bool = False) -> None:
+def collection_grant(
+    member: str, collection_id: str, db: str = DbOpt, read: bool = True, write: bool = False
+) -> None:
     """Give a member read and/or write on a collection."""
     from aisac.hub.admin import grant
 
@@ -120,10 +135,14 @@ def collection_grant(member: str, collection_id: str, db: str = DbOpt, read: boo
 
 
 @app.command()
-def incidents(db: str = DbOpt, overdue: bool = typer.Option(False, help="Only incidents past their deadline "
-                                                                       "that some lab has not acknowledged."),
-              sla: bool = typer.Option(False, help="Show the SLA compliance figure per lab instead."),
-              as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+def incidents(
+    db: str = DbOpt,
+    overdue: bool = typer.Option(
+        False, help="Only incidents past their deadline that some lab has not acknowledged."
+    ),
+    sla: bool = typer.Option(False, help="Show the SLA compliance figure per lab instead."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
     """List incidents with their 48-hour deadline and acknowledgements, or per-lab SLA compliance."""
     from aisac.hub import incidents as inc
 
@@ -132,10 +151,21 @@ def incidents(db: str = DbOpt, overdue: bool = typer.Option(False, help="Only in
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    cols = (["lab", "filed", "filed_on_time", "acks_due", "acked_on_time", "compliance"] if sla else
-            ["id", "kind", "reporter", "confirmed_at", "deadline", "filed_on_time", "awaiting", "overdue"])
+    cols = (
+        ["lab", "filed", "filed_on_time", "acks_due", "acked_on_time", "compliance"]
+        if sla
+        else ["id", "kind", "reporter", "confirmed_at", "deadline", "filed_on_time", "awaiting", "overdue"]
+    )
     table = Table(*cols)
     for r in rows:
-        table.add_row(*[f"{r[c]:.0%}" if c == "compliance" else
-                        ", ".join(r[c]) if isinstance(r[c], list) else str(r[c]) for c in cols])
+        table.add_row(
+            *[
+                f"{r[c]:.0%}"
+                if c == "compliance"
+                else ", ".join(r[c])
+                if isinstance(r[c], list)
+                else str(r[c])
+                for c in cols
+            ]
+        )
     Console().print(table)

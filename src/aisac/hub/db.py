@@ -8,19 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
 
+from aisac.hub import DEFAULT_DB_URL
 from aisac.hub.models import collections
 from aisac.hub.timefmt import now_us
 
-DEFAULT_URL = "sqlite:///aisac-hub.db"
 DEFAULT_COLLECTION_TITLE = "forum"
 ALL_ROLES = ("lab", "chair", "liaison", "observer")
 
 
-def make_engine(url: str = DEFAULT_URL) -> Engine:
+def make_engine(url: str = DEFAULT_DB_URL) -> Engine:
     """An engine; SQLite gets WAL (readers never wait for the writer), a busy timeout and foreign keys."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20)
@@ -38,18 +36,29 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision and make sure the default collection exists."""
+    from alembic import command  # imported here: alembic alone takes a second to import
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("aisac.hub").joinpath("migrations")))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     with engine.begin() as conn:
-        if conn.execute(select(collections.c.id).where(collections.c.title == DEFAULT_COLLECTION_TITLE)).first():
+        if conn.execute(
+            select(collections.c.id).where(collections.c.title == DEFAULT_COLLECTION_TITLE)
+        ).first():
             return
-        conn.execute(insert(collections).values(
-            id=str(uuid.uuid4()), title=DEFAULT_COLLECTION_TITLE,
-            description="Default forum collection: every lab reads and writes; TLP rules apply per object.",
-            read_roles=",".join(ALL_ROLES), write_roles="lab,chair", created_at=now_us()))
+        conn.execute(
+            insert(collections).values(
+                id=str(uuid.uuid4()),
+                title=DEFAULT_COLLECTION_TITLE,
+                description="Default forum collection: labs read and write; TLP rules apply per object.",
+                read_roles=",".join(ALL_ROLES),
+                write_roles="lab,chair",
+                created_at=now_us(),
+            )
+        )
 
 
 @contextmanager

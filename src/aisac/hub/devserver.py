@@ -34,7 +34,9 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: flo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
+            raise RuntimeError(
+                f"server exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}"
+            )
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -58,8 +60,18 @@ class HubProcess:
     def start(self) -> HubProcess:
         """Start the server and wait until it listens."""
         log = self.workdir / f"hub-{self.port}.log"
-        cmd = [sys.executable, "-c", "from aisac.cli import main; main()", "hub", "serve", "--db", self.db_url,
-               "--port", str(self.port), *self.extra]
+        cmd = [
+            sys.executable,
+            "-c",
+            "from aisac.cli import main; main()",
+            "hub",
+            "serve",
+            "--db",
+            self.db_url,
+            "--port",
+            str(self.port),
+            *self.extra,
+        ]
         self.proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT)
         _wait_port(self.port, self.proc, log)
         return self
@@ -84,8 +96,9 @@ class HubProcess:
 def _pg_bin(name: str) -> str:
     found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None)
     if found is None:
-        raise Unavailable(f"PostgreSQL binary {name!r} not found (install Debian's postgresql: "
-                          "bash scripts/system-deps.sh)")
+        raise Unavailable(
+            f"PostgreSQL binary {name!r} not found (install Debian's postgresql: bash scripts/system-deps.sh)"
+        )
     return found
 
 
@@ -99,15 +112,23 @@ def postgres_cluster() -> Iterator[str]:
     if as_postgres:
         shutil.chown(base, "postgres", "postgres")
     try:
-        subprocess.run([*as_postgres, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*as_postgres, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+            check=True,
+            capture_output=True,
+        )
         opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
-        subprocess.run([*as_postgres, pg_ctl, "-D", str(data), "-o", opts, "-l", str(base / "pg.log"), "-w",
-                        "start"], check=True, capture_output=True)
+        subprocess.run(
+            [*as_postgres, pg_ctl, "-D", str(data), "-o", opts, "-l", str(base / "pg.log"), "-w", "start"],
+            check=True,
+            capture_output=True,
+        )
         try:
             yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/"
         finally:
-            subprocess.run([*as_postgres, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True)
+            subprocess.run(
+                [*as_postgres, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True
+            )
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -116,7 +137,8 @@ def create_database(server_url: str, name: str) -> str:
     """Create an empty database on the cluster and return its URL."""
     import psycopg
 
-    with psycopg.connect(server_url.replace("postgresql+psycopg", "postgresql") + "postgres",
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        server_url.replace("postgresql+psycopg", "postgresql") + "postgres", autocommit=True
+    ) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return server_url + name

@@ -18,8 +18,9 @@ class TaxiiError(Exception):
         self.status, self.title, self.description, self.headers = status, title, description, headers
 
 
-def error_response(status: int, title: str, description: str = "",
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, title: str, description: str = "", headers: dict[str, str] | None = None
+) -> JSONResponse:
     """A TAXII error message resource."""
     body = {"title": title, "description": description, "http_status": str(status)}
     return JSONResponse(body, status_code=status, media_type=TAXII_MEDIA_TYPE, headers=headers)

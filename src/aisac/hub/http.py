@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+
 import anyio
 from fastapi import Request
 from sqlalchemy import Engine
@@ -27,8 +28,9 @@ def _credentials(header: str) -> tuple[str | None, str]:
             name, sep, key = "", "", ""
         if sep:
             return name, key
-    raise TaxiiError(401, "authentication required", "use HTTP Basic (member name, API key) or Bearer API key",
-                     _CHALLENGE)
+    raise TaxiiError(
+        401, "authentication required", "use HTTP Basic (member name, API key) or Bearer API key", _CHALLENGE
+    )
 
 
 def member_of(request: Request) -> Member:
@@ -47,24 +49,29 @@ def member_of(request: Request) -> Member:
 def _is_taxii(media: str) -> bool:
     kind, _, params = media.partition(";")
     version = [p.strip() for p in params.split(";") if p.strip().startswith("version=")]
-    return kind.strip().lower() in ("application/taxii+json", "*/*", "application/*") and \
-        (not version or version[0] == "version=2.1")
+    return kind.strip().lower() in ("application/taxii+json", "*/*", "application/*") and (
+        not version or version[0] == "version=2.1"
+    )
 
 
 def require_accept(request: Request) -> None:
     """FastAPI dependency: the client accepts TAXII 2.1 JSON (406 otherwise); a missing Accept is fine."""
     accept = request.headers.get("accept")
     if accept and not any(_is_taxii(m) for m in accept.split(",")):
-        raise TaxiiError(406, "not acceptable", f"this hub answers application/taxii+json;version=2.1, "
-                         f"not {accept!r}")
+        raise TaxiiError(
+            406, "not acceptable", f"this hub answers application/taxii+json;version=2.1, not {accept!r}"
+        )
 
 
 def require_content_type(request: Request) -> None:
     """POST bodies must be TAXII 2.1 JSON envelopes (415 otherwise)."""
     media = request.headers.get("content-type", "")
     if not media.lower().startswith("application/taxii+json") or not _is_taxii(media):
-        raise TaxiiError(415, "unsupported media type",
-                         f"send application/taxii+json;version=2.1, not {media or 'no Content-Type'!r}")
+        raise TaxiiError(
+            415,
+            "unsupported media type",
+            f"send application/taxii+json;version=2.1, not {media or 'no Content-Type'!r}",
+        )
 
 
 class AuditMiddleware:
@@ -92,7 +99,9 @@ class AuditMiddleware:
             await self.app(scope, receive, audited)
         finally:
             if not started:  # the app failed before answering
-                await anyio.to_thread.run_sync(self._write, scope.get("state", {}).get("member"), target, None)
+                await anyio.to_thread.run_sync(
+                    self._write, scope.get("state", {}).get("member"), target, None
+                )
 
     def _write(self, member: str | None, target: str, code: int | None) -> None:
         with self.engine.begin() as conn:

@@ -41,8 +41,9 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def add_member(engine: Engine, name: str, role: str, public_key: bytes | None = None,
-               expires_days: float | None = 365) -> str:
+def add_member(
+    engine: Engine, name: str, role: str, public_key: bytes | None = None, expires_days: float | None = 365
+) -> str:
     """Create a member and its first API key; return the key (shown once, never stored in clear)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
@@ -51,10 +52,13 @@ def add_member(engine: Engine, name: str, role: str, public_key: bytes | None = 
     with engine.begin() as conn:
         if conn.execute(select(members.c.id).where(members.c.name == name)).first():
             raise ValueError(f"member {name!r} already exists")
-        member_id = conn.execute(insert(members).values(
-            name=name, role=role, public_key=public_key, created_at=now_us())).inserted_primary_key[0]
+        member_id = conn.execute(
+            insert(members).values(name=name, role=role, public_key=public_key, created_at=now_us())
+        ).inserted_primary_key[0]
         key = _new_key(conn, member_id, expires_days)
-        record(conn, None, "member.add", name, detail=f"role={role} signing_key={'yes' if public_key else 'no'}")
+        record(
+            conn, None, "member.add", name, detail=f"role={role} signing_key={'yes' if public_key else 'no'}"
+        )
     return key
 
 
@@ -70,7 +74,9 @@ def new_key(engine: Engine, name: str, expires_days: float | None = 365) -> str:
 def set_public_key(engine: Engine, name: str, public_key: bytes) -> None:
     """Register (or replace) a member's Ed25519 signing key."""
     with engine.begin() as conn:
-        conn.execute(update(members).where(members.c.id == _member_id(conn, name)).values(public_key=public_key))
+        conn.execute(
+            update(members).where(members.c.id == _member_id(conn, name)).values(public_key=public_key)
+        )
         record(conn, None, "member.set-key", name)
 
 
@@ -85,18 +91,28 @@ def _new_key(conn: Connection, member_id: int, expires_days: float | None) -> st
     key = "aisac_" + secrets.token_urlsafe(32)
     now = now_us()
     expires = None if expires_days is None else now + int(expires_days * DAY_US)
-    conn.execute(insert(api_keys).values(member_id=member_id, key_hash=hash_key(key), created_at=now,
-                                         expires_at=expires, revoked=False))
+    conn.execute(
+        insert(api_keys).values(
+            member_id=member_id, key_hash=hash_key(key), created_at=now, expires_at=expires, revoked=False
+        )
+    )
     return key
 
 
 def authenticate(conn: Connection, name: str | None, key: str) -> Member:
     """The member owning `key` (and called `name`, for HTTP Basic); AuthError says why not."""
     row = conn.execute(
-        select(members.c.id, members.c.name, members.c.role, members.c.public_key, api_keys.c.expires_at,
-               api_keys.c.revoked)
+        select(
+            members.c.id,
+            members.c.name,
+            members.c.role,
+            members.c.public_key,
+            api_keys.c.expires_at,
+            api_keys.c.revoked,
+        )
         .join(api_keys, api_keys.c.member_id == members.c.id)
-        .where(api_keys.c.key_hash == hash_key(key))).first()
+        .where(api_keys.c.key_hash == hash_key(key))
+    ).first()
     if row is None or (name is not None and row.name != name):
         raise AuthError("unknown API key for this member")
     if row.revoked:

@@ -27,7 +27,8 @@ metadata = MetaData()
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 members = Table(
-    "members", metadata,
+    "members",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(64), nullable=False, unique=True),
     Column("role", String(16), nullable=False),
@@ -36,7 +37,8 @@ members = Table(
 )
 
 api_keys = Table(
-    "api_keys", metadata,
+    "api_keys",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("member_id", Integer, ForeignKey("members.id"), nullable=False),
     Column("key_hash", String(64), nullable=False, unique=True),
@@ -46,7 +48,8 @@ api_keys = Table(
 )
 
 collections = Table(
-    "collections", metadata,
+    "collections",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("title", String(200), nullable=False),
     Column("description", Text, nullable=False, default=""),
@@ -56,7 +59,8 @@ collections = Table(
 )
 
 grants = Table(
-    "grants", metadata,
+    "grants",
+    metadata,
     Column("collection_id", String(36), ForeignKey("collections.id"), primary_key=True),
     Column("member_id", Integer, ForeignKey("members.id"), primary_key=True),
     Column("can_read", Boolean, nullable=False),
@@ -64,7 +68,8 @@ grants = Table(
 )
 
 submissions = Table(
-    "submissions", metadata,
+    "submissions",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("collection_id", String(36), ForeignKey("collections.id"), nullable=False),
     Column("member_id", Integer, ForeignKey("members.id"), nullable=False),
@@ -79,7 +84,8 @@ submissions = Table(
 )
 
 objects = Table(
-    "objects", metadata,
+    "objects",
+    metadata,
     Column("pk", BigId, primary_key=True, autoincrement=True),
     Column("collection_id", String(36), ForeignKey("collections.id"), nullable=False),
     Column("stix_id", String(300), nullable=False),
@@ -98,13 +104,15 @@ objects = Table(
 )
 
 recipients = Table(
-    "recipients", metadata,
+    "recipients",
+    metadata,
     Column("object_pk", BigInteger, ForeignKey("objects.pk"), primary_key=True),
     Column("member_name", String(64), primary_key=True),
 )
 
 incidents = Table(
-    "incidents", metadata,
+    "incidents",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("kind", String(40), nullable=False),
     Column("title", String(300), nullable=False),
@@ -117,20 +125,23 @@ incidents = Table(
 )
 
 incident_objects = Table(
-    "incident_objects", metadata,
+    "incident_objects",
+    metadata,
     Column("incident_id", String(36), ForeignKey("incidents.id"), primary_key=True),
     Column("stix_id", String(300), primary_key=True),
 )
 
 incident_acks = Table(
-    "incident_acks", metadata,
+    "incident_acks",
+    metadata,
     Column("incident_id", String(36), ForeignKey("incidents.id"), primary_key=True),
     Column("member_id", Integer, ForeignKey("members.id"), primary_key=True),
     Column("acked_at", BigInteger, nullable=False),
 )
 
 audit = Table(
-    "audit", metadata,
+    "audit",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("at", BigInteger, nullable=False),
     Column("member", String(64), nullable=True),

@@ -67,8 +67,14 @@ def _hashes(objs: list[Any]) -> tuple[list[str | None], list[str]]:
     return hashes, problems
 
 
-def ingest(engine: Engine, collection_id: str, member: Member, objs: list[Any], signature: str | None,
-           signer: str | None) -> dict[str, Any]:
+def ingest(
+    engine: Engine,
+    collection_id: str,
+    member: Member,
+    objs: list[Any],
+    signature: str | None,
+    signer: str | None,
+) -> dict[str, Any]:
     """Validate and store an envelope's objects; return the TAXII status resource.
 
     Invalid objects are listed in the status with the rule they break; the valid ones are kept. A signature
@@ -88,8 +94,13 @@ def ingest(engine: Engine, collection_id: str, member: Member, objs: list[Any], 
     for obj, digest in zip(objs, hashes, strict=True):
         problem = check(obj) if digest else None
         if digest is None:
-            failures.append(_entry(obj, f"{_entry(obj)['id']}: not representable as RFC 8785 canonical JSON "
-                                        "(numbers must fit an IEEE double exactly)"))
+            failures.append(
+                _entry(
+                    obj,
+                    f"{_entry(obj)['id']}: not representable as RFC 8785 canonical JSON "
+                    "(numbers must fit an IEEE double exactly)",
+                )
+            )
             continue
         if problem is not None:
             failures.append(_entry(obj, str(problem)))
@@ -99,23 +110,47 @@ def ingest(engine: Engine, collection_id: str, member: Member, objs: list[Any], 
         if key in seen:
             continue
         seen.add(key)
-        rows.append({"collection_id": collection_id, "stix_id": obj["id"], "type": obj["type"],
-                     "spec_version": obj.get("spec_version", "2.1"), "version": key[1], "tlp": int(level_of(obj)),
-                     "submitter_id": member.id, "sha256": digest,
-                     "body": json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
-                     "_recipients": recipients_of(obj)})
+        rows.append(
+            {
+                "collection_id": collection_id,
+                "stix_id": obj["id"],
+                "type": obj["type"],
+                "spec_version": obj.get("spec_version", "2.1"),
+                "version": key[1],
+                "tlp": int(level_of(obj)),
+                "submitter_id": member.id,
+                "sha256": digest,
+                "body": json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
+                "_recipients": recipients_of(obj),
+            }
+        )
     status_id = str(uuid.uuid4())
     with serialized(engine, collection_id) as conn:
         date_added = now_us()
-        conn.execute(insert(submissions).values(
-            id=status_id, collection_id=collection_id, member_id=member.id, received_at=date_added,
-            total_count=len(objs), success_count=len(successes), failures=json.dumps(failures),
-            successes=json.dumps(successes), signature=signature,
-            signer_key=member.public_key if signature else None,
-            manifest="\n".join(sorted(h for h in hashes if h)) if signature else None))
+        conn.execute(
+            insert(submissions).values(
+                id=status_id,
+                collection_id=collection_id,
+                member_id=member.id,
+                received_at=date_added,
+                total_count=len(objs),
+                success_count=len(successes),
+                failures=json.dumps(failures),
+                successes=json.dumps(successes),
+                signature=signature,
+                signer_key=member.public_key if signature else None,
+                manifest="\n".join(sorted(h for h in hashes if h)) if signature else None,
+            )
+        )
         _insert_objects(conn, rows, date_added, status_id)
-        record(conn, member.name, "objects.add", collection_id, 202,
-               f"status={status_id} ok={len(successes)} failed={len(failures)} signed={signature is not None}")
+        record(
+            conn,
+            member.name,
+            "objects.add",
+            collection_id,
+            202,
+            f"status={status_id} ok={len(successes)} failed={len(failures)} signed={signature is not None}",
+        )
     return status_resource(status_id, date_added, len(objs), successes, failures)
 
 
@@ -123,40 +158,63 @@ def _insert_objects(conn: Connection, rows: list[dict[str, Any]], date_added: in
     if not rows:
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    values = [{k: v for k, v in r.items() if not k.startswith("_")} | {"date_added": date_added,
-              "submission_id": status_id} for r in rows]
+    values = [
+        {k: v for k, v in r.items() if not k.startswith("_")}
+        | {"date_added": date_added, "submission_id": status_id}
+        for r in rows
+    ]
     conn.execute(dialect.insert(objects).on_conflict_do_nothing(), values)
     named = [r for r in rows if r["_recipients"]]
     for r in named:  # only rows this submission created: a re-submission never widens access
-        pk = conn.execute(select(objects.c.pk).where(
-            objects.c.collection_id == r["collection_id"], objects.c.stix_id == r["stix_id"],
-            objects.c.version == r["version"], objects.c.submission_id == status_id)).scalar()
+        pk = conn.execute(
+            select(objects.c.pk).where(
+                objects.c.collection_id == r["collection_id"],
+                objects.c.stix_id == r["stix_id"],
+                objects.c.version == r["version"],
+                objects.c.submission_id == status_id,
+            )
+        ).scalar()
         if pk is not None:
             conn.execute(insert(recipients), [{"object_pk": pk, "member_name": n} for n in r["_recipients"]])
 
 
-def status_resource(status_id: str, received: int, total: int, successes: list[dict[str, Any]],
-                    failures: list[dict[str, Any]]) -> dict[str, Any]:
+def status_resource(
+    status_id: str, received: int, total: int, successes: list[dict[str, Any]], failures: list[dict[str, Any]]
+) -> dict[str, Any]:
     """A TAXII 2.1 status resource (every request completes synchronously here)."""
-    return {"id": status_id, "status": "complete", "request_timestamp": format_ts(received),
-            "total_count": total, "success_count": len(successes), "successes": successes,
-            "failure_count": len(failures), "failures": failures, "pending_count": 0, "pendings": []}
+    return {
+        "id": status_id,
+        "status": "complete",
+        "request_timestamp": format_ts(received),
+        "total_count": total,
+        "success_count": len(successes),
+        "successes": successes,
+        "failure_count": len(failures),
+        "failures": failures,
+        "pending_count": 0,
+        "pendings": [],
+    }
 
 
 def load_status(conn: Connection, member: Member, status_id: str) -> dict[str, Any] | None:
     """The status of one of the member's own submissions (others' are not revealed)."""
-    row = conn.execute(select(submissions).where(submissions.c.id == status_id,
-                                                 submissions.c.member_id == member.id)).first()
+    row = conn.execute(
+        select(submissions).where(submissions.c.id == status_id, submissions.c.member_id == member.id)
+    ).first()
     if row is None:
         return None
-    return status_resource(row.id, row.received_at, row.total_count, json.loads(row.successes),
-                           json.loads(row.failures))
+    return status_resource(
+        row.id, row.received_at, row.total_count, json.loads(row.successes), json.loads(row.failures)
+    )
 
 
 def _version_clause(member: Member, versions: list[str]) -> Any:
     other = objects.alias("other")
-    same = and_(other.c.collection_id == objects.c.collection_id, other.c.stix_id == objects.c.stix_id,
-                visible(member, other))
+    same = and_(
+        other.c.collection_id == objects.c.collection_id,
+        other.c.stix_id == objects.c.stix_id,
+        visible(member, other),
+    )
     clauses: list[Any] = []
     for v in versions:
         if v == "all":
@@ -173,7 +231,8 @@ def _version_clause(member: Member, versions: list[str]) -> Any:
 def query(member: Member, collection_id: str, f: Filters, columns: list[Any]) -> Select[Any]:
     """Visible object versions of a collection matching the filters, in (date_added, pk) order."""
     q = select(*columns, objects.c.date_added, objects.c.pk).where(
-        objects.c.collection_id == collection_id, visible(member))
+        objects.c.collection_id == collection_id, visible(member)
+    )
     if f.added_after is not None:
         q = q.where(objects.c.date_added > f.added_after)
     if f.ids:
@@ -203,14 +262,28 @@ def page(conn: Connection, q: Select[Any], limit: int, after: str | None) -> tup
 def provenance(conn: Connection, member: Member, collection_id: str, stix_id: str) -> list[dict[str, Any]]:
     """Signature proofs for each visible, signed version of an object (see aisac.intel.signing)."""
     rows = conn.execute(
-        select(objects.c.version, objects.c.sha256, submissions.c.signature, submissions.c.signer_key,
-               submissions.c.manifest, members.c.name)
+        select(
+            objects.c.version,
+            objects.c.sha256,
+            submissions.c.signature,
+            submissions.c.signer_key,
+            submissions.c.manifest,
+            members.c.name,
+        )
         .join(submissions, submissions.c.id == objects.c.submission_id)
         .join(members, members.c.id == objects.c.submitter_id)
         .where(objects.c.collection_id == collection_id, objects.c.stix_id == stix_id, visible(member))
-        .order_by(objects.c.version)).all()
-    return [{"version": format_ts(r.version) if r.version else None, "sha256": r.sha256, "signer": r.name,
-             "signed": r.signature is not None, "signature": r.signature,
-             "public_key": base64.b64encode(r.signer_key).decode() if r.signer_key else None,
-             "manifest": r.manifest.split("\n") if r.manifest else []} for r in rows]
-
+        .order_by(objects.c.version)
+    ).all()
+    return [
+        {
+            "version": format_ts(r.version) if r.version else None,
+            "sha256": r.sha256,
+            "signer": r.name,
+            "signed": r.signature is not None,
+            "signature": r.signature,
+            "public_key": base64.b64encode(r.signer_key).decode() if r.signer_key else None,
+            "manifest": r.manifest.split("\n") if r.manifest else [],
+        }
+        for r in rows
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import APIRouter, Depends, Request
@@ -20,6 +20,7 @@ from aisac.hub.store import STIX_MEDIA_TYPE, Filters, SignatureError, ingest, lo
 from aisac.hub.timefmt import format_ts, parse_ts
 from aisac.intel.signing import SIGNATURE_HEADER, SIGNER_HEADER
 
+T = TypeVar("T")
 API_ROOT = "forum"
 MAX_PAGE = 1000
 router = APIRouter(dependencies=[Depends(require_accept)])
@@ -36,10 +37,17 @@ def _conn(request: Request) -> Connection:
     return request.app.state.engine.connect()
 
 
-def _collection(conn: Connection, member: Member, collection_id: str, write: bool = False) -> CollectionAccess:
-    access = collection_for(conn, member, collection_id)
-    if access is None:
-        raise TaxiiError(404, "unknown collection", f"no collection {collection_id!r} for {member.name!r}")
+def _found(value: T | None, what: str, ident: str, member: Member) -> T:
+    """`value`, or a 404 that says only that `member` has no such thing (never whether it exists)."""
+    if value is None:
+        raise TaxiiError(404, f"unknown {what}", f"no {what} {ident!r} for {member.name!r}")
+    return value
+
+
+def _collection(
+    conn: Connection, member: Member, collection_id: str, write: bool = False
+) -> CollectionAccess:
+    access = _found(collection_for(conn, member, collection_id), "collection", collection_id, member)
     if write and not access.can_write:
         raise TaxiiError(403, "forbidden", f"{member.name!r} may not write to collection {collection_id!r}")
     if not write and not access.can_read:
@@ -61,8 +69,13 @@ def _filters(request: Request, versions_default: str = "last") -> Filters:
                 parse_ts(v)
     except ValueError as exc:
         raise TaxiiError(400, "invalid filter", str(exc)) from exc
-    return Filters(added_after, _list(q.get("match[id]")), _list(q.get("match[type]")), versions,
-                   _list(q.get("match[spec_version]")))
+    return Filters(
+        added_after,
+        _list(q.get("match[id]")),
+        _list(q.get("match[type]")),
+        versions,
+        _list(q.get("match[spec_version]")),
+    )
 
 
 def _limit(request: Request) -> int:
@@ -82,8 +95,10 @@ def _page(conn: Connection, request: Request, q: Any) -> tuple[list[Any], str | 
 def _added_headers(rows: list[Any]) -> dict[str, str]:
     if not rows:
         return {}
-    return {"X-TAXII-Date-Added-First": format_ts(rows[0].date_added),
-            "X-TAXII-Date-Added-Last": format_ts(rows[-1].date_added)}
+    return {
+        "X-TAXII-Date-Added-First": format_ts(rows[0].date_added),
+        "X-TAXII-Date-Added-Last": format_ts(rows[-1].date_added),
+    }
 
 
 def _envelope(rows: list[Any], more: str | None) -> str:
@@ -96,19 +111,37 @@ def _envelope(rows: list[Any], more: str | None) -> str:
 @router.get("/taxii2/")
 def discovery(request: Request, member: Auth) -> Response:
     root = f"{str(request.base_url).rstrip('/')}/{API_ROOT}/"
-    return taxii({"title": "aisac forum hub", "description": "TAXII 2.1 channel between member labs",
-                  "contact": "forum chair", "default": root, "api_roots": [root]})
+    return taxii(
+        {
+            "title": "aisac forum hub",
+            "description": "TAXII 2.1 channel between member labs",
+            "contact": "forum chair",
+            "default": root,
+            "api_roots": [root],
+        }
+    )
 
 
 @router.get(f"/{API_ROOT}/")
 def api_root(request: Request, member: Auth) -> Response:
-    return taxii({"title": "forum", "versions": [TAXII_MEDIA_TYPE],
-                  "max_content_length": request.app.state.max_content_length})
+    return taxii(
+        {
+            "title": "forum",
+            "versions": [TAXII_MEDIA_TYPE],
+            "max_content_length": request.app.state.max_content_length,
+        }
+    )
 
 
 def _collection_body(c: CollectionAccess) -> dict[str, Any]:
-    return {"id": c.id, "title": c.title, "description": c.description, "can_read": c.can_read,
-            "can_write": c.can_write, "media_types": [STIX_MEDIA_TYPE]}
+    return {
+        "id": c.id,
+        "title": c.title,
+        "description": c.description,
+        "can_read": c.can_read,
+        "can_write": c.can_write,
+        "media_types": [STIX_MEDIA_TYPE],
+    }
 
 
 @router.get(f"/{API_ROOT}/collections/")
@@ -120,9 +153,7 @@ def list_collections(request: Request, member: Auth) -> Response:
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/")
 def get_collection(request: Request, member: Auth, collection_id: str) -> Response:
     with _conn(request) as conn:
-        access = collection_for(conn, member, collection_id)
-    if access is None:
-        raise TaxiiError(404, "unknown collection", f"no collection {collection_id!r} for {member.name!r}")
+        access = _found(collection_for(conn, member, collection_id), "collection", collection_id, member)
     return taxii(_collection_body(access))
 
 
@@ -155,8 +186,10 @@ def get_versions(request: Request, member: Auth, collection_id: str, object_id: 
         rows, more = _page(conn, request, query(member, collection_id, f, [objects.c.version]))
     if not rows and not request.query_params.get("next"):
         raise TaxiiError(404, "unknown object", f"no object {object_id!r} in collection {collection_id!r}")
-    body: dict[str, Any] = {"more": more is not None,
-                            "versions": [format_ts(r.version or r.date_added) for r in rows]}
+    body: dict[str, Any] = {
+        "more": more is not None,
+        "versions": [format_ts(r.version or r.date_added) for r in rows],
+    }
     if more:
         body["next"] = more
     return taxii(body, headers=_added_headers(rows))
@@ -172,9 +205,15 @@ def get_manifest(request: Request, member: Auth, collection_id: str) -> Response
     if more:
         body["next"] = more
     if rows:
-        body["objects"] = [{"id": r.stix_id, "date_added": format_ts(r.date_added),
-                            "version": format_ts(r.version or r.date_added), "media_type": STIX_MEDIA_TYPE}
-                           for r in rows]
+        body["objects"] = [
+            {
+                "id": r.stix_id,
+                "date_added": format_ts(r.date_added),
+                "version": format_ts(r.version or r.date_added),
+                "media_type": STIX_MEDIA_TYPE,
+            }
+            for r in rows
+        ]
     return taxii(body, headers=_added_headers(rows))
 
 
@@ -191,8 +230,14 @@ async def add_objects(request: Request, member: Auth, collection_id: str) -> Res
     envelope = _read_envelope(await _read_body(request))
     try:
         status = await anyio.to_thread.run_sync(
-            ingest, engine, collection_id, member, envelope, request.headers.get(SIGNATURE_HEADER),
-            request.headers.get(SIGNER_HEADER))
+            ingest,
+            engine,
+            collection_id,
+            member,
+            envelope,
+            request.headers.get(SIGNATURE_HEADER),
+            request.headers.get(SIGNER_HEADER),
+        )
     except SignatureError as exc:
         raise TaxiiError(403, "signature rejected", str(exc)) from exc
     return taxii(status, status=202)
@@ -224,7 +269,4 @@ def _read_envelope(body: bytes) -> list[Any]:
 @router.get(f"/{API_ROOT}/status/{{status_id}}/")
 def get_status(request: Request, member: Auth, status_id: str) -> Response:
     with _conn(request) as conn:
-        status = load_status(conn, member, status_id)
-    if status is None:
-        raise TaxiiError(404, "unknown status", f"no status {status_id!r} for {member.name!r}")
-    return taxii(status)
+        return taxii(_found(load_status(conn, member, status_id), "status", status_id, member))

@@ -22,8 +22,14 @@ from aisac.hub.members import ROLES, add_member
 from aisac.intel.signing import generate_key, load_public_raw
 
 # name -> role; openai, anthropic and google are labs with signing keys
-MEMBERS = {"openai": "lab", "anthropic": "lab", "google": "lab", "chair": "chair", "liaison": "liaison",
-           "observer": "observer"}
+MEMBERS = {
+    "openai": "lab",
+    "anthropic": "lab",
+    "google": "lab",
+    "chair": "chair",
+    "liaison": "liaison",
+    "observer": "observer",
+}
 
 
 @dataclass
@@ -53,8 +59,11 @@ class Hub:
         if member not in self._clients:
             creds = self.members[member]
             self._clients[member] = httpx.Client(
-                base_url=self.url, auth=(creds.name, creds.key), timeout=60,
-                headers={"Accept": "application/taxii+json;version=2.1"})
+                base_url=self.url,
+                auth=(creds.name, creds.key),
+                timeout=60,
+                headers={"Accept": "application/taxii+json;version=2.1"},
+            )
         return self._clients[member]
 
     def new_collection(self, write_roles: tuple[str, ...] = ("lab", "chair")) -> str:

@@ -1,4 +1,4 @@
-"""Timestamps as integer microseconds since the epoch: exact, sortable and identical on SQLite and PostgreSQL."""
+"""Timestamps as integer microseconds since the epoch: exact, sortable, the same on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def now_us() -> int:
 
 
 def parse_ts(text: str) -> int:
-    """Parse an RFC 3339 UTC timestamp (STIX/TAXII form) into microseconds; digits past the 6th are dropped."""
+    """Parse an RFC 3339 UTC timestamp (STIX/TAXII form) into microseconds; digits past the 6th dropped."""
     m = _TS.match(text)
     if not m:
         raise ValueError(f"not an RFC 3339 UTC timestamp: {text!r}")

@@ -38,7 +38,11 @@ TLP1_IDS: dict[str, Tlp] = {
 }
 LEVEL_OF_ID: dict[str, Tlp] = {**TLP1_IDS, **{v: k for k, v in TLP2_IDS.items()}}
 NAMES: dict[Tlp, str] = {
-    Tlp.CLEAR: "clear", Tlp.GREEN: "green", Tlp.AMBER: "amber", Tlp.AMBER_STRICT: "amber+strict", Tlp.RED: "red",
+    Tlp.CLEAR: "clear",
+    Tlp.GREEN: "green",
+    Tlp.AMBER: "amber",
+    Tlp.AMBER_STRICT: "amber+strict",
+    Tlp.RED: "red",
 }
 DEFAULT_LEVEL = Tlp.GREEN
 RECIPIENTS_PROPERTY = "x_aisac_recipients"

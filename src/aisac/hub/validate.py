@@ -56,8 +56,10 @@ def _escape_class_dollars(pattern: str) -> str:
 
 def _fix_patterns(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: _escape_class_dollars(v) if k == "pattern" and isinstance(v, str) else _fix_patterns(v)
-                for k, v in node.items()}
+        return {
+            k: _escape_class_dollars(v) if k == "pattern" and isinstance(v, str) else _fix_patterns(v)
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_fix_patterns(v) for v in node]
     return node
@@ -73,14 +75,18 @@ def _load(relative: str) -> dict[str, Any]:
 def _handler(uri: str) -> dict[str, Any]:
     if not uri.startswith(_BASE):
         raise ValueError(f"schema outside the STIX 2.1 tree: {uri}")
-    return _load(uri[len(_BASE):])
+    return _load(uri[len(_BASE) :])
 
 
 @cache
 def _schema_files() -> dict[str, str]:
     root = resources.files("aisac.hub").joinpath("stix_schemas")
-    return {p.name[:-5]: f"{d}/{p.name}" for d in _DIRS for p in root.joinpath(d).iterdir()
-            if p.name.endswith(".json")}
+    return {
+        p.name[:-5]: f"{d}/{p.name}"
+        for d in _DIRS
+        for p in root.joinpath(d).iterdir()
+        if p.name.endswith(".json")
+    }
 
 
 @cache
@@ -91,7 +97,11 @@ def _compiled(relative: str) -> Callable[[Any], Any]:
 def _schema_for(obj: dict[str, Any]) -> str:
     files = _schema_files()
     kind = obj.get("type")
-    if isinstance(kind, str) and kind in files and (kind in _COMMON_TYPES or not files[kind].startswith("common")):
+    if (
+        isinstance(kind, str)
+        and kind in files
+        and (kind in _COMMON_TYPES or not files[kind].startswith("common"))
+    ):
         return files[kind]
     # custom object types: SDO-like when they carry created/modified, otherwise SCO-like
     return "common/core.json" if "created" in obj else "common/cyber-observable-core.json"
@@ -100,7 +110,9 @@ def _schema_for(obj: dict[str, Any]) -> str:
 def _must_rules(obj: dict[str, Any]) -> Problem | None:
     oid = str(obj.get("id"))
     if obj.get("spec_version", "2.1") != "2.1":
-        return Problem(oid, "hub: spec_version", "only STIX 2.1 objects are accepted ('spec_version' must be '2.1')")
+        return Problem(
+            oid, "hub: spec_version", "only STIX 2.1 objects are accepted ('spec_version' must be '2.1')"
+        )
     if "created" in obj and "modified" in obj and parse_ts(obj["modified"]) < parse_ts(obj["created"]):
         return Problem(oid, "core: modified >= created", "'modified' is earlier than 'created'")
     kind = obj.get("type")

@@ -11,7 +11,14 @@ from typing import Any
 
 import httpx
 
-from aisac.intel.signing import SIGNATURE_HEADER, SIGNER_HEADER, load_private, sign_objects
+from aisac.intel.signing import (
+    SIGNATURE_HEADER,
+    SIGNER_HEADER,
+    load_private,
+    object_hash,
+    sign_objects,
+    verify_provenance,
+)
 
 TAXII = "application/taxii+json;version=2.1"
 DEFAULT_COLLECTION = "forum"
@@ -32,8 +39,12 @@ class Hub:
 
     def client(self) -> httpx.Client:
         """An HTTP client with the member's credentials and TAXII headers."""
-        return httpx.Client(base_url=self.url.rstrip("/"), auth=(self.member, self.api_key), timeout=self.timeout,
-                            headers={"Accept": TAXII})
+        return httpx.Client(
+            base_url=self.url.rstrip("/"),
+            auth=(self.member, self.api_key),
+            timeout=self.timeout,
+            headers={"Accept": TAXII},
+        )
 
 
 def _check(response: httpx.Response) -> dict[str, Any]:
@@ -65,15 +76,20 @@ def read_objects(path: Path) -> list[dict[str, Any]]:
     return data["objects"]
 
 
-def push(hub: Hub, objects: list[dict[str, Any]], key_path: Path | None, collection: str = DEFAULT_COLLECTION,
-         batch: int = 1000) -> list[dict[str, Any]]:
+def push(
+    hub: Hub,
+    objects: list[dict[str, Any]],
+    key_path: Path | None,
+    collection: str = DEFAULT_COLLECTION,
+    batch: int = 1000,
+) -> list[dict[str, Any]]:
     """POST the objects in envelopes of `batch`, each signed when a key is given; return the statuses."""
     key = load_private(key_path) if key_path else None
     statuses = []
     with hub.client() as http:
         url = collection_url(http, collection) + "objects/"
         for start in range(0, len(objects), batch):
-            chunk = objects[start:start + batch]
+            chunk = objects[start : start + batch]
             headers = {"Content-Type": TAXII}
             if key is not None:
                 headers |= {SIGNATURE_HEADER: sign_objects(key, hub.member, chunk), SIGNER_HEADER: hub.member}
@@ -88,8 +104,14 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def pull(hub: Hub, out: Path, since: str | None = None, collection: str = DEFAULT_COLLECTION, limit: int = 500,
-         max_pages: int | None = None) -> Iterator[int]:
+def pull(
+    hub: Hub,
+    out: Path,
+    since: str | None = None,
+    collection: str = DEFAULT_COLLECTION,
+    limit: int = 500,
+    max_pages: int | None = None,
+) -> Iterator[int]:
     """Append new objects to OUT/objects.jsonl page by page; yield each page's object count.
 
     OUT/pull-state.json records the cursor and the file length after every page, so an interrupted pull
@@ -121,9 +143,30 @@ def pull(hub: Hub, out: Path, since: str | None = None, collection: str = DEFAUL
                 state["next"] = envelope["next"]
             else:
                 state.pop("next", None)
-                state["added_after"] = response.headers.get("X-TAXII-Date-Added-Last", state.get("added_after"))
+                state["added_after"] = response.headers.get(
+                    "X-TAXII-Date-Added-Last", state.get("added_after")
+                )
             _save_state(state_path, state)
             pages += 1
             yield len(objects)
             if not envelope.get("more"):
                 return
+
+
+def check_provenance(hub: Hub, object_id: str, collection: str = DEFAULT_COLLECTION) -> list[dict[str, Any]]:
+    """Fetch an object's versions and the hub's signature proofs; verify each here, not trusting the hub."""
+    with hub.client() as http:
+        base = collection_url(http, collection)
+        objects = _check(http.get(f"{base}objects/{object_id}/", params={"match[version]": "all"}))["objects"]
+        collection_id = base.rstrip("/").rsplit("/", 1)[-1]
+        proofs = _check(http.get(f"/aisac/provenance/{collection_id}/{object_id}"))["versions"]
+    by_hash = {object_hash(o): o for o in objects}
+    return [
+        {
+            "version": p["version"],
+            "signer": p["signer"],
+            "signed": p["signed"],
+            "verified": p["signed"] and p["sha256"] in by_hash and verify_provenance(by_hash[p["sha256"]], p),
+        }
+        for p in proofs
+    ]

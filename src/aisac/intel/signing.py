@@ -38,14 +38,18 @@ def generate_key(private_path: Path) -> Path:
     """Write a new Ed25519 private key (PEM, mode 0600) and its public key beside it (`.pub`, PEM)."""
     key = Ed25519PrivateKey.generate()
     private_path.parent.mkdir(parents=True, exist_ok=True)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
     public_path = private_path.with_suffix(".pub")
-    public_path.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                          serialization.PublicFormat.SubjectPublicKeyInfo))
+    public_path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     return public_path
 
 
@@ -83,5 +87,6 @@ def verify(public_raw: bytes, signature_b64: str, signer: str, hashes: Iterable[
 def verify_provenance(obj: Any, proof: dict[str, Any]) -> bool:
     """Check a hub provenance proof for `obj`: its hash is in the signed manifest and the signature holds."""
     hashes = proof["manifest"]
-    return object_hash(obj) in hashes and verify(base64.b64decode(proof["public_key"]), proof["signature"],
-                                                 proof["signer"], hashes)
+    return object_hash(obj) in hashes and verify(
+        base64.b64decode(proof["public_key"]), proof["signature"], proof["signer"], hashes
+    )

@@ -23,8 +23,9 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON audit
 FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 """
 _APPEND_ONLY_SQLITE = [
-    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END",
-    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END",
+    f"CREATE TRIGGER audit_no_{op} BEFORE {op.upper()} ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
+    for op in ("update", "delete")
 ]
 
 
@@ -142,6 +143,17 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER audit_no_update ON audit; DROP FUNCTION audit_append_only()")
-    for table in ("audit", "incident_acks", "incident_objects", "incidents", "recipients", "objects",
-                  "submissions", "grants", "collections", "api_keys", "members"):
+    for table in (
+        "audit",
+        "incident_acks",
+        "incident_objects",
+        "incidents",
+        "recipients",
+        "objects",
+        "submissions",
+        "grants",
+        "collections",
+        "api_keys",
+        "members",
+    ):
         op.drop_table(table)
