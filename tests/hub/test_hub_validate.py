@@ -113,3 +113,27 @@ def test_hub_is_stricter_on_spec_version():
     old = dict(CAMPAIGN, spec_version="2.0")
     assert _reference_valid(old)
     assert check(old).rule == "hub: spec_version"
+
+
+_ident = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True)
+_type = st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
+_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=15)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    kind=_type,
+    path=st.lists(_ident, min_size=1, max_size=3),
+    op=st.sampled_from(["=", "!=", "<", "LIKE"]),
+    text=_text,
+    tail=st.sampled_from(["]", "", "] AND [x:y = 'z']", "]]"]),
+)
+def test_fast_pattern_path_accepts_only_what_the_grammar_accepts(kind, path, op, text, tail):
+    from stix2patterns.validator import run_validator
+
+    from aisac.hub.validate import SIMPLE_PATTERN
+
+    literal = "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    pattern = f"[{kind}:{'.'.join(path)} {op} {literal}{tail}"
+    if SIMPLE_PATTERN.fullmatch(pattern):
+        assert run_validator(pattern, stix_version="2.1") == [], pattern
