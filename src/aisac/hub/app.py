@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
@@ -9,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from aisac.hub import errors, incident_routes, taxii
 from aisac.hub.http import AuditMiddleware
+from aisac.hub.validate import warm_up
 
 DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
@@ -24,4 +27,5 @@ def create_app(engine: Engine, max_content_length: int = DEFAULT_MAX_CONTENT_LEN
     app.add_exception_handler(HTTPException, errors.on_http_error)
     app.add_exception_handler(RequestValidationError, errors.on_validation_error)
     app.add_middleware(AuditMiddleware, engine=engine)
+    threading.Thread(target=warm_up, name="compile-stix-schemas", daemon=True).start()
     return app

@@ -16,7 +16,33 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import Engine
+
+from aisac.hub.members import add_member
+from aisac.intel.signing import generate_key, load_public_raw
+
+
+@dataclass
+class Credentials:
+    """A member's name, role, API key and (labs) private signing key path."""
+
+    name: str
+    role: str
+    key: str
+    signing_key: Path | None
+
+
+def enrol(engine: Engine, workdir: Path, roles: dict[str, str]) -> dict[str, Credentials]:
+    """Add members (name -> role) with API keys; labs also get an Ed25519 signing key under `workdir`."""
+    out = {}
+    for name, role in roles.items():
+        signing = workdir / f"{name}.pem" if role == "lab" else None
+        public = load_public_raw(generate_key(signing)) if signing else None
+        out[name] = Credentials(name, role, add_member(engine, name, role, public), signing)
+    return out
 
 
 class Unavailable(RuntimeError):
@@ -30,7 +56,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+def wait_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -73,7 +99,7 @@ class HubProcess:
             *self.extra,
         ]
         self.proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-        _wait_port(self.port, self.proc, log)
+        wait_port(self.port, self.proc, log)
         return self
 
     def stop(self) -> None:

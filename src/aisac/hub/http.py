@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import anyio
 from fastapi import Request
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aisac.hub.audit import record
@@ -33,17 +35,36 @@ def _credentials(header: str) -> tuple[str | None, str]:
     )
 
 
-def member_of(request: Request) -> Member:
-    """FastAPI dependency: the authenticated member (401 with a reason otherwise)."""
+def _authenticate(conn: Connection, request: Request) -> Member:
     name, key = _credentials(request.headers.get("authorization", ""))
-    engine: Engine = request.app.state.engine
-    with engine.connect() as conn:
-        try:
-            member = authenticate(conn, name, key)
-        except AuthError as exc:
-            raise TaxiiError(401, "authentication failed", str(exc), _CHALLENGE) from exc
+    try:
+        member = authenticate(conn, name, key)
+    except AuthError as exc:
+        raise TaxiiError(401, "authentication failed", str(exc), _CHALLENGE) from exc
     request.state.member = member.name
     return member
+
+
+def member_of(request: Request) -> Member:
+    """FastAPI dependency: the authenticated member (401 with a reason otherwise)."""
+    with request.app.state.engine.connect() as conn:
+        return _authenticate(conn, request)
+
+
+@contextmanager
+def read_session(request: Request) -> Iterator[tuple[Connection, Member]]:
+    """Authenticate, read and audit on one connection in one worker thread: a GET costs one thread hop.
+
+    The audit row is written after the read transaction ends (a SQLite read snapshot cannot always be
+    upgraded to a write), before the answer leaves; errors are audited by the middleware instead.
+    """
+    with request.app.state.engine.connect() as conn:
+        member = _authenticate(conn, request)
+        yield conn, member
+        conn.commit()
+        record(conn, member.name, "request", f"{request.method} {request.url.path}", 200)
+        conn.commit()
+        request.state.audited = True
 
 
 def _is_taxii(media: str) -> bool:
@@ -54,7 +75,7 @@ def _is_taxii(media: str) -> bool:
     )
 
 
-def require_accept(request: Request) -> None:
+async def require_accept(request: Request) -> None:
     """FastAPI dependency: the client accepts TAXII 2.1 JSON (406 otherwise); a missing Accept is fine."""
     accept = request.headers.get("accept")
     if accept and not any(_is_taxii(m) for m in accept.split(",")):
@@ -89,8 +110,8 @@ class AuditMiddleware:
 
         async def audited(message: Message) -> None:
             nonlocal started
-            if message["type"] == "http.response.start":
-                started = True  # the record is committed before the client sees the answer
+            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start" and not scope.get("state", {}).get("audited"):
                 member = scope.get("state", {}).get("member")
                 await anyio.to_thread.run_sync(self._write, member, target, message["status"])
             await send(message)

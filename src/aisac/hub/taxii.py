@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from aisac.hub import cursor
 from aisac.hub.access import CollectionAccess, collection_for, collections_for
 from aisac.hub.errors import TAXII_MEDIA_TYPE, TaxiiError
-from aisac.hub.http import member_of, require_accept, require_content_type
+from aisac.hub.http import member_of, read_session, require_accept, require_content_type
 from aisac.hub.members import Member
 from aisac.hub.models import objects
 from aisac.hub.store import STIX_MEDIA_TYPE, Filters, SignatureError, ingest, load_status, page, query
@@ -31,10 +31,6 @@ def taxii(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     """A TAXII JSON response; `body` may already be serialized."""
     text = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
     return Response(text, status_code=status, media_type=TAXII_MEDIA_TYPE, headers=headers)
-
-
-def _conn(request: Request) -> Connection:
-    return request.app.state.engine.connect()
 
 
 def _found(value: T | None, what: str, ident: str, member: Member) -> T:
@@ -109,8 +105,9 @@ def _envelope(rows: list[Any], more: str | None) -> str:
 
 
 @router.get("/taxii2/")
-def discovery(request: Request, member: Auth) -> Response:
-    root = f"{str(request.base_url).rstrip('/')}/{API_ROOT}/"
+def discovery(request: Request) -> Response:
+    with read_session(request):
+        root = f"{str(request.base_url).rstrip('/')}/{API_ROOT}/"
     return taxii(
         {
             "title": "aisac forum hub",
@@ -123,7 +120,9 @@ def discovery(request: Request, member: Auth) -> Response:
 
 
 @router.get(f"/{API_ROOT}/")
-def api_root(request: Request, member: Auth) -> Response:
+def api_root(request: Request) -> Response:
+    with read_session(request):
+        pass
     return taxii(
         {
             "title": "forum",
@@ -145,47 +144,52 @@ def _collection_body(c: CollectionAccess) -> dict[str, Any]:
 
 
 @router.get(f"/{API_ROOT}/collections/")
-def list_collections(request: Request, member: Auth) -> Response:
-    with _conn(request) as conn:
+def list_collections(request: Request) -> Response:
+    with read_session(request) as (conn, member):
         return taxii({"collections": [_collection_body(c) for c in collections_for(conn, member)]})
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/")
-def get_collection(request: Request, member: Auth, collection_id: str) -> Response:
-    with _conn(request) as conn:
+def get_collection(request: Request, collection_id: str) -> Response:
+    with read_session(request) as (conn, member):
         access = _found(collection_for(conn, member, collection_id), "collection", collection_id, member)
     return taxii(_collection_body(access))
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/")
-def get_objects(request: Request, member: Auth, collection_id: str) -> Response:
-    with _conn(request) as conn:
+def get_objects(request: Request, collection_id: str) -> Response:
+    with read_session(request) as (conn, member):
         _collection(conn, member, collection_id)
-        rows, more = _page(conn, request, query(member, collection_id, _filters(request), [objects.c.body]))
+        q = query(member, collection_id, _filters(request), [objects.c.body])
+        rows, more = _page(conn, request, q)
     return taxii(_envelope(rows, more), headers=_added_headers(rows))
 
 
-@router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/")
-def get_object(request: Request, member: Auth, collection_id: str, object_id: str) -> Response:
-    f = _filters(request)
-    f.ids = [object_id]
-    with _conn(request) as conn:
+def _object_rows(
+    request: Request, collection_id: str, object_id: str, column: Any, versions: str | None = None
+) -> tuple[list[Any], str | None]:
+    """One page of an object's visible versions; 404 when the member can see none (as if absent)."""
+    with read_session(request) as (conn, member):
+        f = _filters(request)
+        f.ids, f.versions = [object_id], [versions] if versions else f.versions
         _collection(conn, member, collection_id)
-        rows, more = _page(conn, request, query(member, collection_id, f, [objects.c.body]))
-    if not rows and not request.query_params.get("next"):
-        raise TaxiiError(404, "unknown object", f"no object {object_id!r} in collection {collection_id!r}")
+        rows, more = _page(conn, request, query(member, collection_id, f, [column]))
+        if not rows and not request.query_params.get("next"):
+            raise TaxiiError(
+                404, "unknown object", f"no object {object_id!r} in collection {collection_id!r}"
+            )
+    return rows, more
+
+
+@router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/")
+def get_object(request: Request, collection_id: str, object_id: str) -> Response:
+    rows, more = _object_rows(request, collection_id, object_id, objects.c.body)
     return taxii(_envelope(rows, more), headers=_added_headers(rows))
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/")
-def get_versions(request: Request, member: Auth, collection_id: str, object_id: str) -> Response:
-    f = _filters(request, versions_default="all")
-    f.ids, f.versions = [object_id], ["all"]
-    with _conn(request) as conn:
-        _collection(conn, member, collection_id)
-        rows, more = _page(conn, request, query(member, collection_id, f, [objects.c.version]))
-    if not rows and not request.query_params.get("next"):
-        raise TaxiiError(404, "unknown object", f"no object {object_id!r} in collection {collection_id!r}")
+def get_versions(request: Request, collection_id: str, object_id: str) -> Response:
+    rows, more = _object_rows(request, collection_id, object_id, objects.c.version, versions="all")
     body: dict[str, Any] = {
         "more": more is not None,
         "versions": [format_ts(r.version or r.date_added) for r in rows],
@@ -196,8 +200,8 @@ def get_versions(request: Request, member: Auth, collection_id: str, object_id: 
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/manifest/")
-def get_manifest(request: Request, member: Auth, collection_id: str) -> Response:
-    with _conn(request) as conn:
+def get_manifest(request: Request, collection_id: str) -> Response:
+    with read_session(request) as (conn, member):
         _collection(conn, member, collection_id)
         q = query(member, collection_id, _filters(request), [objects.c.stix_id, objects.c.version])
         rows, more = _page(conn, request, q)
@@ -267,6 +271,6 @@ def _read_envelope(body: bytes) -> list[Any]:
 
 
 @router.get(f"/{API_ROOT}/status/{{status_id}}/")
-def get_status(request: Request, member: Auth, status_id: str) -> Response:
-    with _conn(request) as conn:
+def get_status(request: Request, status_id: str) -> Response:
+    with read_session(request) as (conn, member):
         return taxii(_found(load_status(conn, member, status_id), "status", status_id, member))

@@ -17,9 +17,15 @@ from sqlalchemy import Engine
 
 from aisac.hub.admin import add_collection
 from aisac.hub.db import make_engine, migrate
-from aisac.hub.devserver import HubProcess, Unavailable, create_database, postgres_cluster
-from aisac.hub.members import ROLES, add_member
-from aisac.intel.signing import generate_key, load_public_raw
+from aisac.hub.devserver import (
+    Credentials,
+    HubProcess,
+    Unavailable,
+    create_database,
+    enrol,
+    postgres_cluster,
+)
+from aisac.hub.members import ROLES
 
 # name -> role; openai, anthropic and google are labs with signing keys
 MEMBERS = {
@@ -30,16 +36,6 @@ MEMBERS = {
     "liaison": "liaison",
     "observer": "observer",
 }
-
-
-@dataclass
-class Credentials:
-    """A member's name, role, API key and (labs) private signing key path."""
-
-    name: str
-    role: str
-    key: str
-    signing_key: Path | None
 
 
 @dataclass
@@ -91,11 +87,7 @@ def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         db_url = create_database(request.getfixturevalue("pg_server"), f"hub_{uuid.uuid4().hex[:12]}")
     engine = make_engine(db_url)
     migrate(engine)
-    members = {}
-    for name, role in MEMBERS.items():
-        signing = workdir / f"{name}.pem" if role == "lab" else None
-        public = load_public_raw(generate_key(signing)) if signing else None
-        members[name] = Credentials(name, role, add_member(engine, name, role, public), signing)
+    members = enrol(engine, workdir, MEMBERS)
     limit = getattr(request.module, "HUB_MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
     process = HubProcess(db_url, workdir, ("--max-content-length", str(limit))).start()
     try:

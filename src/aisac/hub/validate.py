@@ -155,3 +155,10 @@ def check(obj: Any) -> Problem | None:
         where = exc.name.replace("data", "", 1).lstrip(".") or "object"
         return Problem(str(obj.get("id", "?")), f"{relative} {exc.rule}", f"{where}: {exc.message}")
     return _must_rules(obj)
+
+
+def warm_up() -> None:
+    """Compile every schema now (a few seconds), so the first envelopes are not slowed by compiling."""
+    for relative in sorted(set(_schema_files().values())):
+        if relative != "common/bundle.json":
+            _compiled(relative)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,20 +83,26 @@ def push(
     key_path: Path | None,
     collection: str = DEFAULT_COLLECTION,
     batch: int = 1000,
+    in_flight: int = 2,
 ) -> list[dict[str, Any]]:
-    """POST the objects in envelopes of `batch`, each signed when a key is given; return the statuses."""
+    """POST the objects in envelopes of `batch`, each signed when a key is given; return the statuses.
+
+    Up to `in_flight` envelopes travel at once, so signing the next overlaps the hub's work on this one.
+    """
     key = load_private(key_path) if key_path else None
-    statuses = []
     with hub.client() as http:
         url = collection_url(http, collection) + "objects/"
-        for start in range(0, len(objects), batch):
-            chunk = objects[start : start + batch]
+
+        def send(chunk: list[dict[str, Any]]) -> dict[str, Any]:
             headers = {"Content-Type": TAXII}
             if key is not None:
                 headers |= {SIGNATURE_HEADER: sign_objects(key, hub.member, chunk), SIGNER_HEADER: hub.member}
             body = json.dumps({"objects": chunk}, separators=(",", ":")).encode()
-            statuses.append(_check(http.post(url, content=body, headers=headers)))
-    return statuses
+            return _check(http.post(url, content=body, headers=headers))
+
+        chunks = [objects[i : i + batch] for i in range(0, len(objects), batch)]
+        with ThreadPoolExecutor(max(1, in_flight)) as pool:
+            return list(pool.map(send, chunks))
 
 
 def _save_state(path: Path, state: dict[str, Any]) -> None:
