@@ -39,7 +39,7 @@ def test_audit_is_append_only_and_records_requests(hub):
 
 def test_member_add_prints_the_key_once_and_stores_only_its_hash(hub):
     out = subprocess.run(
-        [*AISAC, "hub", "member", "add", "meta", "--role", "lab", "--db", hub.db_url],
+        [*AISAC, "hub", "member", "add", "meta", "--role", "liaison", "--db", hub.db_url],
         capture_output=True,
         text=True,
         check=True,
@@ -54,7 +54,7 @@ def test_member_add_prints_the_key_once_and_stores_only_its_hash(hub):
 
     assert httpx.get(f"{hub.url}/taxii2/", auth=("meta", key)).status_code == 200
     again = subprocess.run(
-        [*AISAC, "hub", "member", "add", "meta", "--role", "lab", "--db", hub.db_url],
+        [*AISAC, "hub", "member", "add", "meta", "--role", "liaison", "--db", hub.db_url],
         capture_output=True,
         text=True,
     )

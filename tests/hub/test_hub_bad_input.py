@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from stixdata import indicator
 
 from aisac.hub.members import add_member
+from aisac.hub.testing import MAX_CONTENT_LENGTH
 from aisac.intel.signing import load_private, sign_objects
 
 TAXII = "application/taxii+json;version=2.1"
-HUB_MAX_CONTENT_LENGTH = 64 * 1024
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_wrong_media_types(hub, seeded):
 
 def test_oversize_envelope(hub, seeded):
     cid, kept = seeded
-    big = [indicator(f"big{i}", description="x" * 2000) for i in range(40)]
+    big = [indicator(f"big{i}", description="x" * 2000) for i in range(MAX_CONTENT_LENGTH // 2000 + 1)]
     _assert_error(_post(hub, cid, json.dumps({"objects": big})), 413, "max_content_length")
     _assert_unharmed(hub, cid, kept)
 
@@ -148,7 +148,7 @@ def test_unknown_and_expired_keys(hub, seeded):
     _assert_error(httpx.get(url), 401, "authentication required")
     other = hub.members["anthropic"].key
     _assert_error(httpx.get(url, auth=("openai", other)), 401, "unknown api key")  # someone else's key
-    expired = add_member(hub.engine, "lapsed", "lab", None, expires_days=-1)
+    expired = add_member(hub.engine, "lapsed", "observer", None, expires_days=-1)
     r = httpx.get(url, auth=("lapsed", expired))
     _assert_error(r, 401, "expired")
     assert r.headers["www-authenticate"].startswith("Basic")

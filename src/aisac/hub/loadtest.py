@@ -89,10 +89,16 @@ class LoadResult:
 
 
 def _page_through(
-    http: httpx.Client, url: str, limit: int, statuses: Counter[int], lock: threading.Lock
-) -> list[str]:
+    http: httpx.Client,
+    url: str,
+    limit: int,
+    statuses: Counter[int],
+    lock: threading.Lock,
+    stop: threading.Event | None = None,
+) -> list[str] | None:
+    """Ids of a full page-through; None when `stop` was set before it finished."""
     seen, cursor = [], None
-    while True:
+    while stop is None or not stop.is_set():
         r = http.get(url, params={"limit": limit, **({"next": cursor} if cursor else {})})
         with lock:
             statuses[r.status_code] += 1
@@ -103,6 +109,7 @@ def _page_through(
         if not body.get("more"):
             return seen
         cursor = body["next"]
+    return None
 
 
 def mixed_load(
@@ -141,9 +148,10 @@ def mixed_load(
     def read(name: str, key: str) -> None:
         with httpx.Client(auth=(name, key), timeout=120, headers={"Accept": TAXII}) as http:
             while not done.is_set():
-                seen = _page_through(http, objects_url, 100, result.statuses, lock)
-                with lock:
-                    result.page_through_duplicates.append(len(seen) - len(set(seen)))
+                seen = _page_through(http, objects_url, 100, result.statuses, lock, stop=done)
+                if seen is not None:
+                    with lock:
+                        result.page_through_duplicates.append(len(seen) - len(set(seen)))
 
     start = time.monotonic()
     threads = [threading.Thread(target=write, args=(n, k, i)) for i, (n, k) in enumerate(writers)]
@@ -158,5 +166,5 @@ def mixed_load(
     result.seconds = time.monotonic() - start
     name, key = writers[0]
     with httpx.Client(auth=(name, key), timeout=120, headers={"Accept": TAXII}) as http:
-        result.final = _page_through(http, objects_url, 1000, result.statuses, lock)
+        result.final = _page_through(http, objects_url, 1000, result.statuses, lock) or []
     return result

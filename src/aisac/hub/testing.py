@@ -1,7 +1,8 @@
 """pytest fixtures for the hub and its clients (imported by tests/hub and tests/intel conftest files).
 
-Each test module gets one real hub process per backend (SQLite file, then a real PostgreSQL cluster) and
-one member per role; tests that need a clean slate create their own collection.
+The session gets one real hub process per backend (SQLite file, then a real PostgreSQL cluster) and one
+member per role; tests that need a clean slate create their own collection, and members that tests add
+are never labs (labs are what incident tests count).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ MEMBERS = {
     "liaison": "liaison",
     "observer": "observer",
 }
+
+
+MAX_CONTENT_LENGTH = 1024 * 1024  # small, so the oversize test stays cheap
 
 
 @dataclass
@@ -77,7 +81,7 @@ def pg_server() -> Iterator[str]:
         pytest.skip(str(exc))
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """A hub process on 127.0.0.1 over SQLite or PostgreSQL, with one member per role."""
     workdir = tmp_path_factory.mktemp(f"hub-{request.param}")
@@ -88,8 +92,7 @@ def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     engine = make_engine(db_url)
     migrate(engine)
     members = enrol(engine, workdir, MEMBERS)
-    limit = getattr(request.module, "HUB_MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
-    process = HubProcess(db_url, workdir, ("--max-content-length", str(limit))).start()
+    process = HubProcess(db_url, workdir, ("--max-content-length", str(MAX_CONTENT_LENGTH))).start()
     try:
         hub_obj = Hub(process.url, db_url, engine, process, members, workdir)
         yield hub_obj
