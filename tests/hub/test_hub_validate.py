@@ -137,3 +137,11 @@ def test_fast_pattern_path_accepts_only_what_the_grammar_accepts(kind, path, op,
     pattern = f"[{kind}:{'.'.join(path)} {op} {literal}{tail}"
     if SIMPLE_PATTERN.fullmatch(pattern):
         assert run_validator(pattern, stix_version="2.1") == [], pattern
+
+
+@pytest.mark.parametrize("reserved", ["severity", "action", "username", "phone_numbers"])
+def test_reserved_property_names_are_refused_like_the_reference(reserved):
+    obj = dict(CAMPAIGN, **{reserved: "x"})
+    assert not _reference_valid(obj)
+    problem = check(obj)
+    assert problem is not None and reserved in problem.message

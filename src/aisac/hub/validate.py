@@ -55,20 +55,51 @@ def _escape_class_dollars(pattern: str) -> str:
     return "".join(out)
 
 
-def _fix_patterns(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {
-            k: _escape_class_dollars(v) if k == "pattern" and isinstance(v, str) else _fix_patterns(v)
-            for k, v in node.items()
-        }
+_TYPE_ORDER = ["string", "object", "integer", "boolean", "number", "array"]
+
+
+def _only_types(options: list[Any]) -> bool:
+    return all(isinstance(o, dict) and set(o) <= {"type", "minItems"} for o in options)
+
+
+def _only_required(options: list[Any]) -> bool:
+    return all(isinstance(o, dict) and set(o) == {"required"} and len(o["required"]) == 1 for o in options)
+
+
+def _prepare(node: Any) -> Any:
+    """Rewrite schema constructs into equivalent ones that fastjsonschema runs without raising internally.
+
+    fastjsonschema tries `anyOf` branches in order and implements `not` by catching an exception, and
+    exceptions are what make validation slow: try the commonest property type first, and turn
+    `not: {anyOf: [{required: [x]}, ...]}` (reserved property names) into `properties: {x: false}`.
+    """
     if isinstance(node, list):
-        return [_fix_patterns(v) for v in node]
-    return node
+        return [_prepare(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out, extra = {}, []
+    for key, value in node.items():
+        if key == "pattern" and isinstance(value, str):
+            out[key] = _escape_class_dollars(value)
+        elif key == "anyOf" and isinstance(value, list) and _only_types(value):
+            out[key] = sorted(value, key=lambda o: _TYPE_ORDER.index(o.get("type", "array")))
+        elif (
+            key == "not"
+            and isinstance(value, dict)
+            and set(value) == {"anyOf"}
+            and _only_required(value["anyOf"])
+        ):
+            extra.append({"properties": {o["required"][0]: False for o in value["anyOf"]}})
+        else:
+            out[key] = _prepare(value)
+    if extra:
+        out["allOf"] = out.get("allOf", []) + extra
+    return out
 
 
 def _load(relative: str) -> dict[str, Any]:
     text = resources.files("aisac.hub").joinpath("stix_schemas", relative).read_text("utf-8")
-    schema = _fix_patterns(json.loads(text))
+    schema = _prepare(json.loads(text))
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"  # only draft-07 keywords are used
     return schema
 
@@ -153,7 +184,8 @@ def check(obj: Any) -> Problem | None:
         _compiled(relative)(obj)
     except fastjsonschema.JsonSchemaValueException as exc:
         where = exc.name.replace("data", "", 1).lstrip(".") or "object"
-        return Problem(str(obj.get("id", "?")), f"{relative} {exc.rule}", f"{where}: {exc.message}")
+        rule = exc.rule or "reserved property"  # a `false` schema has no keyword
+        return Problem(str(obj.get("id", "?")), f"{relative} {rule}", f"{where}: {exc.message}")
     return _must_rules(obj)
 
 
