@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from aisac.hub import cursor
 from aisac.hub.timefmt import format_ts, parse_ts
 
-_moments = st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1), timezones=st.just(UTC))
+_moments = st.datetimes(
+    min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
+)
 
 
 @given(moment=_moments)
