@@ -127,7 +127,9 @@ def pull(
     """
     out.mkdir(parents=True, exist_ok=True)
     state_path, data_path = out / "pull-state.json", out / "objects.jsonl"
-    state = json.loads(state_path.read_text("utf-8")) if state_path.exists() else {"added_after": since}
+    state = json.loads(state_path.read_text("utf-8")) if state_path.exists() else {}
+    if since and not state.get("added_after") and not state.get("next"):
+        state["added_after"] = since  # --since only starts a pull; later ones go on from the state
     with data_path.open("ab") as fh:
         fh.truncate(state.get("bytes", 0))
     with hub.client() as http, data_path.open("ab") as fh:
