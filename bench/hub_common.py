@@ -19,12 +19,13 @@ TAXII = "application/taxii+json;version=2.1"
 
 
 @contextmanager
-def sqlite_hub(workdir: Path, labs: int = 1):
-    """A running hub on `workdir/hub.db` and `labs` lab members (lab0, lab1, ...)."""
-    engine = make_engine(f"sqlite:///{workdir / 'hub.db'}")
+def bench_hub(workdir: Path, labs: int = 1, db_url: str | None = None):
+    """A running hub on `workdir/hub.db` (or `db_url`) and `labs` lab members (lab0, lab1, ...)."""
+    db_url = db_url or f"sqlite:///{workdir / 'hub.db'}"
+    engine = make_engine(db_url)
     migrate(engine)
     members = enrol(engine, workdir, {f"lab{i}": "lab" for i in range(labs)})
-    process = HubProcess(f"sqlite:///{workdir / 'hub.db'}", workdir, ("--max-content-length", "104857600"))
+    process = HubProcess(db_url, workdir, ("--max-content-length", "104857600"))
     process.start()
     time.sleep(6)  # the hub compiles the STIX schemas in the background for ~4 s after start
     try:

@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 
 from aisac.hub.admin import add_collection
+from aisac.hub.devserver import create_database, postgres_cluster
 from aisac.hub.loadtest import mixed_load
 from aisac.hub.members import ROLES
-from hub_common import save, sqlite_hub
+from hub_common import bench_hub, save
 
 
 def main() -> None:
@@ -22,20 +24,21 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--per-envelope", type=int, default=50)
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster, not SQLite")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        sqlite_hub(Path(tmp), labs=args.writers) as (hub, members, engine),
-    ):
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        db_url = create_database(stack.enter_context(postgres_cluster()), "bench") if args.postgres else None
+        hub, members, engine = stack.enter_context(bench_hub(tmp, labs=args.writers, db_url=db_url))
         cid = add_collection(engine, "load", "", ROLES, ("lab",))
         creds = [(m.name, m.key) for m in members.values()]
         readers = [creds[i % len(creds)] for i in range(args.readers)]
         result = mixed_load(hub.url, creds, readers, cid, args.per_envelope, seconds=args.seconds)
-    counts = Counter(result.final)
-    written = Counter(result.written)
+    counts, written = Counter(result.final), Counter(result.written)
     save(
-        "hub_concurrency",
+        "hub_concurrency_postgres" if args.postgres else "hub_concurrency",
         {
+            "database": "postgresql" if args.postgres else "sqlite",
             "writers": args.writers,
             "readers": args.readers,
             "seconds": round(result.seconds, 1),

@@ -22,7 +22,7 @@ from taxii2client.v21 import Collection, as_pages
 from aisac.hub.devserver import free_port, wait_port
 from aisac.hub.loadtest import synthetic_objects
 from aisac.intel.client import Hub, collection_url
-from hub_common import TAXII, save, sqlite_hub
+from hub_common import TAXII, bench_hub, save
 
 
 def medallion_config(workdir: Path, port: int, collection_id: str) -> Path:
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args()
     objects = synthetic_objects(args.objects, seed=11)
-    with tempfile.TemporaryDirectory() as tmp, sqlite_hub(Path(tmp)) as (hub, members, _):
+    with tempfile.TemporaryDirectory() as tmp, bench_hub(Path(tmp)) as (hub, members, _):
         lab = members["lab0"]
         with Hub(hub.url, lab.name, lab.key).client() as http:
             hub_url = collection_url(http, "forum")

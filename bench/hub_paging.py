@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aisac.hub.loadtest import MIX, synthetic_objects
 from aisac.intel.client import Hub, collection_url, push
-from hub_common import client, page_through, save, sqlite_hub, summary
+from hub_common import bench_hub, client, page_through, save, summary
 
 
 def main() -> None:
@@ -22,7 +22,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="objects per signed envelope")
     args = parser.parse_args()
     objects = synthetic_objects(args.objects, seed=7)
-    with tempfile.TemporaryDirectory() as tmp, sqlite_hub(Path(tmp)) as (process, members, _):
+    with tempfile.TemporaryDirectory() as tmp, bench_hub(Path(tmp)) as (process, members, _):
         lab = members["lab0"]
         start = time.perf_counter()
         statuses = push(Hub(process.url, lab.name, lab.key), objects, lab.signing_key, batch=args.batch)

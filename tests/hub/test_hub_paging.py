@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 from stixdata import indicator
+from taxii2client.v21 import Collection
 
+from aisac.hub.devserver import HubProcess
 from aisac.hub.testing import taxii_collection
 
 
@@ -46,3 +48,19 @@ def test_manifest_paging_matches_objects_and_headers(hub):
     )
     ids = [m["id"] for m in body["objects"] + rest.json()["objects"]]
     assert len(ids) == len(set(ids)) == 30
+
+
+def test_a_cursor_from_one_hub_process_works_on_another(hub):
+    cid = hub.new_collection()
+    col = taxii_collection(hub, "openai", cid)
+    col.add_objects(json.dumps({"objects": [indicator(f"p{i}") for i in range(150)]}))
+    first = col.get_objects(limit=100)
+    other = HubProcess(hub.db_url, hub.workdir).start()  # a second process on the same database
+    try:
+        creds = hub.members["openai"]
+        rest = Collection(f"{other.url}/forum/collections/{cid}/", user=creds.name, password=creds.key)
+        second = rest.get_objects(limit=100, next=first["next"])
+    finally:
+        other.stop()
+    ids = [o["id"] for o in first["objects"] + second["objects"]]
+    assert not second["more"] and len(ids) == len(set(ids)) == 150
