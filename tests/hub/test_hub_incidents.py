@@ -8,9 +8,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from stixdata import indicator
+from stixdata import indicator, recipients
 
 from aisac.hub.testing import taxii_collection
+from aisac.hub.tlp import TLP2_IDS, Tlp
 
 
 def _ago(hours: float) -> str:
@@ -107,3 +108,20 @@ def test_deadline_acks_overdue_and_sla(hub, evidence):
     # google owes an ack for the late incident (deadline passed, none given) and gave one for the fresh one
     assert (sla["google"]["acks_due"], sla["google"]["acked_on_time"]) == (2, 1)
     assert sla["google"]["compliance"] == pytest.approx(0.5)
+
+
+def test_incidents_do_not_reveal_linked_objects_hidden_by_tlp(hub):
+    cid = hub.new_collection()
+    secret = indicator("red evidence", [TLP2_IDS[Tlp.RED]], **recipients(["anthropic"]))
+    shared = indicator("green evidence", [TLP2_IDS[Tlp.GREEN]])
+    taxii_collection(hub, "openai", cid).add_objects(json.dumps({"objects": [secret, shared]}))
+    filed = _file(hub, "openai", **_incident(shared["id"], objects=[secret["id"], shared["id"]])).json()
+    assert filed["objects"] == sorted([secret["id"], shared["id"]])
+
+    def linked(member):
+        listed = hub.http(member).get("/aisac/incidents/").json()["incidents"]
+        return next(i["objects"] for i in listed if i["id"] == filed["id"])
+
+    assert linked("anthropic") == sorted([secret["id"], shared["id"]])
+    assert linked("google") == [shared["id"]]
+    assert hub.http("google").post(f"/aisac/incidents/{filed['id']}/ack").json()["objects"] == [shared["id"]]

@@ -23,7 +23,7 @@ def file_incident(request: Request, member: Auth, body: Annotated[dict[str, Any]
         view = incidents.file_incident(request.app.state.engine, member, body)
     except incidents.Refused as exc:
         raise TaxiiError(422, "incident refused", str(exc)) from exc
-    return JSONResponse(incidents.as_dict(view), status_code=201)
+    return JSONResponse(incidents.for_member(request.app.state.engine, member, [view])[0], status_code=201)
 
 
 @router.get("/incidents/")
@@ -31,8 +31,8 @@ def list_incidents(request: Request, member: Auth, overdue: bool = False) -> JSO
     if member.role not in ("lab", "chair"):
         raise TaxiiError(403, "forbidden", f"role {member.role!r} may not read incidents")
     with request.app.state.engine.connect() as conn:
-        found = [incidents.as_dict(v) for v in incidents.views(conn) if v.overdue or not overdue]
-    return JSONResponse({"incidents": found})
+        found = [v for v in incidents.views(conn) if v.overdue or not overdue]
+    return JSONResponse({"incidents": incidents.for_member(request.app.state.engine, member, found)})
 
 
 @router.post("/incidents/{incident_id}/ack")
@@ -43,7 +43,7 @@ def ack(request: Request, member: Auth, incident_id: str) -> JSONResponse:
         view = incidents.acknowledge(request.app.state.engine, member, incident_id)
     except KeyError as exc:
         raise TaxiiError(404, "unknown incident", f"no incident {incident_id!r}") from exc
-    return JSONResponse(incidents.as_dict(view))
+    return JSONResponse(incidents.for_member(request.app.state.engine, member, [view])[0])
 
 
 @router.get("/sla")

@@ -208,5 +208,21 @@ def sla(conn: Connection, now: int | None = None) -> list[dict[str, Any]]:
 
 
 def as_dict(view: IncidentView) -> dict[str, Any]:
-    """JSON form of an incident view."""
+    """JSON form of an incident view (all linked objects: for the operator's command line)."""
     return asdict(view)
+
+
+def for_member(engine: Engine, member: Member, views_: list[IncidentView]) -> list[dict[str, Any]]:
+    """JSON form for one member: linked objects it may not see are left out, so TLP does not leak by id."""
+    linked = {i for v in views_ for i in v.objects}
+    with engine.connect() as conn:
+        seen = (
+            set(
+                conn.execute(
+                    select(objects.c.stix_id).where(objects.c.stix_id.in_(linked), visible(member))
+                ).scalars()
+            )
+            if linked
+            else set()
+        )
+    return [asdict(v) | {"objects": [i for i in v.objects if i in seen]} for v in views_]
