@@ -7,6 +7,8 @@ import typer
 from aisac import demo
 from aisac.detect import cli as detect_cli
 from aisac.evaluate import cli as evaluate_cli
+from aisac.hub.cli import app as hub_app
+from aisac.intel.cli import app as share_app
 from aisac.logs.cli import app as logs_app
 from aisac.simulate import cli as simulate_cli
 
@@ -22,6 +24,8 @@ app.command("simulate")(simulate_cli.command)
 app.command("detect")(detect_cli.command)
 app.command("evaluate")(evaluate_cli.command)
 app.command("demo")(demo.command)
+app.add_typer(hub_app, name="hub")
+app.add_typer(share_app, name="share")
 
 
 def main() -> None:

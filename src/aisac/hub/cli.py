@@ -1,0 +1,171 @@
+"""`aisac hub`: run the forum hub and administer members, collections and incidents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from aisac.hub import DEFAULT_DB_URL
+
+app = typer.Typer(help="Run the forum hub (TAXII 2.1) and administer it.", no_args_is_help=True)
+member_app = typer.Typer(help="Members and their API keys.", no_args_is_help=True)
+collection_app = typer.Typer(help="Collections and per-member grants.", no_args_is_help=True)
+app.add_typer(member_app, name="member")
+app.add_typer(collection_app, name="collection")
+PublicKeyOpt = typer.Option(None, help="The member's Ed25519 public key (PEM).")
+ReadRoleOpt = typer.Option([], help="Role that may read (repeatable).")
+WriteRoleOpt = typer.Option([], help="Role that may write (repeatable).")
+DbOpt = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL: SQLite file or postgresql+psycopg://...")
+
+
+def _engine(db: str):  # type: ignore[no-untyped-def]
+    from aisac.hub.db import make_engine, migrate
+
+    engine = make_engine(db)
+    migrate(engine)
+    return engine
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    db: str = DbOpt,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    max_content_length: int = typer.Option(10 * 1024 * 1024, help="Largest envelope accepted (bytes)."),
+) -> None:
+    """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/)."""
+    import uvicorn
+
+    from aisac.hub.app import create_app
+
+    uvicorn.run(create_app(_engine(db), max_content_length), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def migrate(db: str = DbOpt) -> None:
+    """Create or upgrade the hub database."""
+    _engine(db)
+    typer.echo("database at the newest revision")
+
+
+@member_app.command("add")
+def member_add(
+    name: str,
+    role: str = typer.Option(..., help="lab, chair, liaison or observer"),
+    db: str = DbOpt,
+    public_key: Path | None = PublicKeyOpt,
+    expires_days: float = typer.Option(365, help="Days until the API key expires."),
+) -> None:
+    """Add a member; its API key is printed once, alone on the last line."""
+    from aisac.hub.members import add_member
+    from aisac.intel.signing import load_public_raw
+
+    try:
+        raw = load_public_raw(public_key) if public_key else None
+        key = add_member(_engine(db), name, role, raw, expires_days)
+    except ValueError as exc:
+        _fail(exc)
+    typer.echo(f"member {name} ({role}) added; API key (shown once, store it now):")
+    typer.echo(key)
+
+
+@member_app.command("key")
+def member_key(name: str, db: str = DbOpt, expires_days: float = 365) -> None:
+    """Issue another API key for a member (rotation); printed once, alone on the last line."""
+    from aisac.hub.members import new_key
+
+    try:
+        key = new_key(_engine(db), name, expires_days)
+    except ValueError as exc:
+        _fail(exc)
+    typer.echo(key)
+
+
+@member_app.command("set-key")
+def member_set_key(name: str, public_key: Path, db: str = DbOpt) -> None:
+    """Register or replace a member's Ed25519 signing key (PEM)."""
+    from aisac.hub.members import set_public_key
+    from aisac.intel.signing import load_public_raw
+
+    try:
+        set_public_key(_engine(db), name, load_public_raw(public_key))
+    except ValueError as exc:
+        _fail(exc)
+    typer.echo(f"signing key of {name} registered")
+
+
+@collection_app.command("add")
+def collection_add(
+    title: str,
+    db: str = DbOpt,
+    description: str = "",
+    read_role: list[str] = ReadRoleOpt,
+    write_role: list[str] = WriteRoleOpt,
+) -> None:
+    """Create a collection; its id is printed on the last line."""
+    from aisac.hub.admin import add_collection
+
+    try:
+        typer.echo(add_collection(_engine(db), title, description, tuple(read_role), tuple(write_role)))
+    except ValueError as exc:
+        _fail(exc)
+
+
+@collection_app.command("grant")
+def collection_grant(
+    member: str, collection_id: str, db: str = DbOpt, read: bool = True, write: bool = False
+) -> None:
+    """Give a member read and/or write on a collection."""
+    from aisac.hub.admin import grant
+
+    try:
+        grant(_engine(db), member, collection_id, read, write)
+    except ValueError as exc:
+        _fail(exc)
+    typer.echo(f"{member}: read={read} write={write} on {collection_id}")
+
+
+@app.command()
+def incidents(
+    db: str = DbOpt,
+    overdue: bool = typer.Option(
+        False, help="Only incidents past their deadline that some lab has not acknowledged."
+    ),
+    sla: bool = typer.Option(False, help="Show the SLA compliance figure per lab instead."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """List incidents with their 48-hour deadline and acknowledgements, or per-lab SLA compliance."""
+    from aisac.hub import incidents as inc
+
+    with _engine(db).connect() as conn:
+        rows = inc.sla(conn) if sla else [inc.as_dict(v) for v in inc.views(conn) if v.overdue or not overdue]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    cols = (
+        ["lab", "filed", "filed_on_time", "acks_due", "acked_on_time", "compliance"]
+        if sla
+        else ["id", "kind", "reporter", "confirmed_at", "deadline", "filed_on_time", "awaiting", "overdue"]
+    )
+    table = Table(*cols)
+    for r in rows:
+        table.add_row(
+            *[
+                f"{r[c]:.0%}"
+                if c == "compliance"
+                else ", ".join(r[c])
+                if isinstance(r[c], list)
+                else str(r[c])
+                for c in cols
+            ]
+        )
+    Console().print(table)

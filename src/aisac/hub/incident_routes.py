@@ -1,0 +1,61 @@
+"""HTTP routes for incidents (outside the TAXII API root; plain JSON)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import JSONResponse
+
+from aisac.hub import incidents
+from aisac.hub.errors import TaxiiError
+from aisac.hub.http import member_of
+from aisac.hub.members import Member
+from aisac.hub.store import provenance
+
+router = APIRouter(prefix="/aisac")
+Auth = Annotated[Member, Depends(member_of)]
+
+
+@router.post("/incidents/")
+def file_incident(request: Request, member: Auth, body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
+    try:
+        view = incidents.file_incident(request.app.state.engine, member, body)
+    except incidents.Refused as exc:
+        raise TaxiiError(422, "incident refused", str(exc)) from exc
+    return JSONResponse(incidents.for_member(request.app.state.engine, member, [view])[0], status_code=201)
+
+
+@router.get("/incidents/")
+def list_incidents(request: Request, member: Auth, overdue: bool = False) -> JSONResponse:
+    if member.role not in ("lab", "chair"):
+        raise TaxiiError(403, "forbidden", f"role {member.role!r} may not read incidents")
+    with request.app.state.engine.connect() as conn:
+        found = [v for v in incidents.views(conn) if v.overdue or not overdue]
+    return JSONResponse({"incidents": incidents.for_member(request.app.state.engine, member, found)})
+
+
+@router.post("/incidents/{incident_id}/ack")
+def ack(request: Request, member: Auth, incident_id: str) -> JSONResponse:
+    if member.role not in ("lab", "chair"):
+        raise TaxiiError(403, "forbidden", f"role {member.role!r} may not acknowledge incidents")
+    try:
+        view = incidents.acknowledge(request.app.state.engine, member, incident_id)
+    except KeyError as exc:
+        raise TaxiiError(404, "unknown incident", f"no incident {incident_id!r}") from exc
+    return JSONResponse(incidents.for_member(request.app.state.engine, member, [view])[0])
+
+
+@router.get("/sla")
+def sla(request: Request, member: Auth) -> JSONResponse:
+    with request.app.state.engine.connect() as conn:
+        return JSONResponse({"labs": incidents.sla(conn)})
+
+
+@router.get("/provenance/{collection_id}/{object_id}")
+def get_provenance(request: Request, member: Auth, collection_id: str, object_id: str) -> JSONResponse:
+    with request.app.state.engine.connect() as conn:
+        proofs = provenance(conn, member, collection_id, object_id)
+    if not proofs:
+        raise TaxiiError(404, "unknown object", f"no object {object_id!r} in collection {collection_id!r}")
+    return JSONResponse({"id": object_id, "versions": proofs})

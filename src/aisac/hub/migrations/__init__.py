@@ -1,0 +1,1 @@
+"""Alembic migrations of the hub database (run by `aisac hub serve` and `aisac hub migrate`)."""

@@ -1,0 +1,152 @@
+"""The hub's tables (SQLAlchemy Core). Alembic's migrations create them; a test checks both agree.
+
+Times are integer microseconds since the epoch (see timefmt); an object's visibility inputs (TLP level,
+submitter, named recipients) are columns so that access is decided in SQL and paging never leaks.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("public_key", LargeBinary(32), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("read_roles", String(100), nullable=False, default=""),
+    Column("write_roles", String(100), nullable=False, default=""),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("collection_id", String(36), ForeignKey("collections.id"), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id"), primary_key=True),
+    Column("can_read", Boolean, nullable=False),
+    Column("can_write", Boolean, nullable=False),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("collection_id", String(36), ForeignKey("collections.id"), nullable=False),
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    Column("total_count", Integer, nullable=False),
+    Column("success_count", Integer, nullable=False),
+    Column("failures", Text, nullable=False),
+    Column("successes", Text, nullable=False),
+    Column("signature", String(100), nullable=True),
+    Column("signer_key", LargeBinary(32), nullable=True),
+    Column("manifest", Text, nullable=True),
+)
+
+objects = Table(
+    "objects",
+    metadata,
+    Column("pk", BigId, primary_key=True, autoincrement=True),
+    Column("collection_id", String(36), ForeignKey("collections.id"), nullable=False),
+    Column("stix_id", String(300), nullable=False),
+    Column("type", String(250), nullable=False),
+    Column("spec_version", String(8), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("date_added", BigInteger, nullable=False),
+    Column("tlp", SmallInteger, nullable=False),
+    Column("submitter_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("submission_id", String(36), ForeignKey("submissions.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("collection_id", "stix_id", "version", name="uq_objects_version"),
+    Index("ix_objects_added", "collection_id", "date_added", "pk"),
+    Index("ix_objects_type_added", "collection_id", "type", "date_added", "pk"),
+)
+
+recipients = Table(
+    "recipients",
+    metadata,
+    Column("object_pk", BigInteger, ForeignKey("objects.pk"), primary_key=True),
+    Column("member_name", String(64), primary_key=True),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("reporter_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("confidence", Integer, nullable=False),
+    Column("confirmed_at", BigInteger, nullable=False),
+    Column("filed_at", BigInteger, nullable=False),
+    Column("deadline", BigInteger, nullable=False),
+)
+
+incident_objects = Table(
+    "incident_objects",
+    metadata,
+    Column("incident_id", String(36), ForeignKey("incidents.id"), primary_key=True),
+    Column("stix_id", String(300), primary_key=True),
+)
+
+incident_acks = Table(
+    "incident_acks",
+    metadata,
+    Column("incident_id", String(36), ForeignKey("incidents.id"), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id"), primary_key=True),
+    Column("acked_at", BigInteger, nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("member", String(64), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("target", String(300), nullable=False, default=""),
+    Column("status", Integer, nullable=True),
+    Column("detail", Text, nullable=False, default=""),
+)

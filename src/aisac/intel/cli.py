@@ -1,0 +1,111 @@
+"""`aisac share`: sign and push intel to the forum hub, pull what others shared."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(
+    help="Share STIX intel with the forum hub (signed push, incremental pull).", no_args_is_help=True
+)
+MemberOpt = typer.Option(..., "--member", envvar="AISAC_HUB_MEMBER", help="Your member name at the hub.")
+KeyOpt = typer.Option(..., "--api-key", envvar="AISAC_HUB_KEY", help="Your hub API key (prefer the env var).")
+PathArg = typer.Argument(..., help="Where to write the private key (PEM); .pub beside it.")
+SigningKeyOpt = typer.Option(
+    None, "--key", envvar="AISAC_SIGNING_KEY", help="Ed25519 private key; without it the push is unsigned."
+)
+OutOpt = typer.Option(Path("hub-pull"), "--out", help="Directory for objects.jsonl and state.")
+CollectionOpt = typer.Option("forum", "--collection", help="Collection id or title.")
+
+
+@app.command()
+def keygen(
+    path: Path = PathArg,
+) -> None:
+    """Create this lab's Ed25519 signing key; give the .pub file to the hub operator."""
+    from aisac.intel.signing import generate_key
+
+    typer.echo(f"private key {path} (keep it secret); public key {generate_key(path)}")
+
+
+@app.command("push")
+def push_cmd(
+    bundle: Path,
+    hub: str = typer.Option(..., "--hub", help="Hub base URL, e.g. https://hub:8000"),
+    member: str = MemberOpt,
+    api_key: str = KeyOpt,
+    collection: str = CollectionOpt,
+    key: Path | None = SigningKeyOpt,
+    batch: int = typer.Option(1000, help="Objects per envelope."),
+) -> None:
+    """Push a STIX bundle (e.g. the detector's bundle.json); exit 1 when the hub refused any object."""
+    from aisac.intel.client import Hub, HubError, push, read_objects
+
+    try:
+        statuses = push(Hub(hub, member, api_key), read_objects(bundle), key, collection, batch)
+    except (HubError, ValueError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    ok = sum(s["success_count"] for s in statuses)
+    failures = [f for s in statuses for f in s["failures"]]
+    for f in failures:
+        typer.echo(f"refused {f['id']}: {f.get('message', '')}", err=True)
+    typer.echo(
+        f"pushed {ok} objects ({'signed' if key else 'unsigned'}), {len(failures)} refused; "
+        f"status {', '.join(s['id'] for s in statuses)}"
+    )
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command("pull")
+def pull_cmd(
+    hub: str = typer.Option(..., "--hub"),
+    member: str = MemberOpt,
+    api_key: str = KeyOpt,
+    since: str | None = typer.Option(None, "--since", help="added_after for the first pull (RFC 3339)."),
+    out: Path = OutOpt,
+    collection: str = CollectionOpt,
+    limit: int = 500,
+    max_pages: int | None = typer.Option(None, help="Stop after this many pages (resume later)."),
+) -> None:
+    """Fetch objects added since the last pull (or --since); resumes an interrupted pull."""
+    from aisac.intel.client import Hub, HubError, pull
+
+    try:
+        total = sum(pull(Hub(hub, member, api_key), out, since, collection, limit, max_pages))
+    except (HubError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    state = json.loads((out / "pull-state.json").read_text("utf-8"))
+    typer.echo(
+        f"pulled {total} objects into {out / 'objects.jsonl'}; "
+        f"{'more to fetch' if state.get('next') else 'up to date as of ' + str(state.get('added_after'))}"
+    )
+
+
+@app.command("verify")
+def verify_cmd(
+    object_id: str,
+    hub: str = typer.Option(..., "--hub"),
+    member: str = MemberOpt,
+    api_key: str = KeyOpt,
+    collection: str = CollectionOpt,
+) -> None:
+    """Check who signed each version of an object, verifying here against the signer's key; exit 1 if not."""
+    from aisac.intel.client import Hub, HubError, check_provenance
+
+    try:
+        results = check_provenance(Hub(hub, member, api_key), object_id, collection)
+    except HubError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for r in results:
+        verdict = (
+            "signature verified" if r["verified"] else "UNSIGNED" if not r["signed"] else "SIGNATURE FAILS"
+        )
+        typer.echo(f"{object_id} version {r['version']}: submitted by {r['signer']}, {verdict}")
+    if not all(r["verified"] for r in results):
+        raise typer.Exit(1)
