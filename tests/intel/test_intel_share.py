@@ -76,3 +76,23 @@ def test_since_limits_the_first_pull(hub, tmp_path):
     out = tmp_path / "later"
     _share(hub, "google", "pull", "--out", str(out), "--since", "2999-01-01T00:00:00Z")
     assert _lines(out / "objects.jsonl") == []
+
+
+def test_push_what_the_detector_wrote(hub, tmp_path):
+    """The real pipeline: simulate a week, `aisac detect` it, push its bundle.json signed, read it back."""
+    from aisac.simulate.generator import simulate, write
+
+    week = tmp_path / "week"
+    write(simulate(7, seed=11, scale=0.05), week)
+    detected = subprocess.run([*AISAC, "detect", str(week / "log"), "--out", str(tmp_path / "det")],
+                              capture_output=True, text=True, check=True)
+    assert "flagged" in detected.stdout
+    bundle = json.loads((tmp_path / "det" / "bundle.json").read_text())
+    assert any(o["type"] == "campaign" for o in bundle["objects"])
+    pushed = _share(hub, "openai", "push", str(tmp_path / "det" / "bundle.json"),
+                    "--key", str(hub.members["openai"].signing_key))
+    assert f"pushed {len(bundle['objects'])} objects (signed), 0 refused" in pushed.stdout
+    out = tmp_path / "pulled"
+    _share(hub, "google", "pull", "--out", str(out))
+    pulled = {o["id"] for o in _lines(out / "objects.jsonl")}
+    assert {o["id"] for o in bundle["objects"]} <= pulled

@@ -18,34 +18,17 @@ import stix2
 
 from aisac.detect.attribution import ATLAS
 from aisac.detect.sigma.engine import Rule
+from aisac.hub.tlp import NAMES, TLP2_IDS, marking_definition
 
-# TLP 2.0 marking definitions (the STIX ids published with the TLP 2.0 extension).
-TLP2 = {
-    "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-    "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-    "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-    "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-    "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
-}
-TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+#: TLP 2.0 levels by name, as the hub enforces them (one definition of the markings for the whole project).
+TLP2 = {name: TLP2_IDS[level] for level, name in NAMES.items()}
+_LEVEL = {name: level for level, name in NAMES.items()}
 NAMESPACE = uuid.UUID("7c1f3c55-6c7b-4ad4-8a67-3d7e52a1a001")
 
 
 def _id(kind: str, *parts: str) -> str:
     """Deterministic ids, so a re-run of the same findings updates rather than duplicates objects."""
     return f"{kind}--{uuid.uuid5(NAMESPACE, '|'.join(parts))}"
-
-
-def tlp_marking(level: str) -> dict[str, Any]:
-    name = "TLP:" + level.upper()
-    return {
-        "type": "marking-definition",
-        "spec_version": "2.1",
-        "id": TLP2[level],
-        "created": "2022-10-01T00:00:00.000Z",
-        "name": name,
-        "extensions": {TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": level}},
-    }
 
 
 def build(
@@ -93,7 +76,7 @@ def build(
         objects += _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_patterns)
     objects += [patterns[t] for t in sorted(used_patterns)]
     body = [json.loads(o.serialize()) if hasattr(o, "serialize") else o for o in objects]
-    return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [tlp_marking(tlp), *body]}
+    return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [marking_definition(_LEVEL[tlp]), *body]}
 
 
 def _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_patterns) -> list[Any]:
