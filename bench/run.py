@@ -1,4 +1,8 @@
-"""`make bench`: run every `bench/*_bench.py` in its own process; each writes its results under bench/out/."""
+"""`make bench`: every benchmark in its own process; results go under bench/out/ (and docs/benchmarks.md).
+
+    .venv/bin/python bench/run.py              # all of them (tens of minutes)
+    .venv/bin/python bench/run.py hub detect   # those whose name contains a word
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,28 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+
+#: (script, arguments): each part's benchmarks, as recorded in docs/benchmarks.md.
+BENCHES: list[tuple[str, list[str]]] = [
+    ("foundation_bench.py", ["--out", str(OUT)]),
+    ("detect_bench.py", ["quality", "evidence", "speed"]),
+    ("hub_paging.py", ["--objects", "100000"]),
+    ("hub_medallion.py", ["--objects", "5000"]),
+    ("hub_concurrency.py", ["--writers", "10", "--readers", "10", "--seconds", "60"]),
+]
 
 
 def main() -> int:
-    out = HERE / "out"
-    out.mkdir(exist_ok=True)
+    OUT.mkdir(exist_ok=True)
     only = sys.argv[1:]
     failed = []
-    for bench in sorted(HERE.glob("*_bench.py")):
-        if only and not any(name in bench.stem for name in only):
+    for script, args in BENCHES:
+        if only and not any(name in script for name in only):
             continue
-        print(f"== {bench.name}", flush=True)
-        if subprocess.run([sys.executable, str(bench), "--out", str(out)], check=False).returncode:
-            failed.append(bench.name)
+        print(f"== {script} {' '.join(args)}", flush=True)
+        if subprocess.run([sys.executable, str(HERE / script), *args], cwd=HERE, check=False).returncode:
+            failed.append(script)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
