@@ -113,26 +113,22 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]
     con.unregister("_blocks")
     if "gen_ai.input.messages" not in present:
         return
-    # Bernoulli sample at 64/n per account (no sort): about CONTENT_SAMPLE prompts each, all of a small account.
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _sample AS
-        SELECT r.* FROM requests r
-        JOIN (SELECT "account.id", count(*) AS n FROM requests GROUP BY 1) c USING ("account.id")
+    # Bernoulli sample at 64/n per account (no sort), read in one pass with only the columns the rules need:
+    # about CONTENT_SAMPLE prompts per account, all of a small account's.
+    sampled = f"""(
+        SELECT r.*, {prompts.USER_TEXT} AS user_text, {prompts.SYSTEM_TEXT} AS system_text,
+               {prompts.TURNS} AS turns
+        FROM requests r JOIN (SELECT "account.id", count(*) AS n FROM requests GROUP BY 1) c USING ("account.id")
         WHERE r."gen_ai.input.messages" IS NOT NULL
           AND hash(r.time, r."client.address", r."gen_ai.usage.output_tokens") % 1000000
-              < 1000000 * least(1.0, {CONTENT_SAMPLE} / c.n)
-        """
-    )
+              < 1000000 * least(1.0, {CONTENT_SAMPLE} / c.n))"""
     hits = "".join(f", coalesce({r.condition}, false) AS {quote('rule:' + r.name)}" for r in rules)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _content AS
-        SELECT r."account.id" AS account {hits}, {prompts.skeleton("t.user_text")} AS template,
-               hash(t.system_text) AS system_prompt, t.turns, {taxonomy.keywords_sql("t.user_text")} AS keywords
-        FROM ({rule_view_sql(rules, "_sample")}) r POSITIONAL JOIN (
-            SELECT {prompts.USER_TEXT} AS user_text, {prompts.SYSTEM_TEXT} AS system_text, {prompts.TURNS} AS turns
-            FROM _sample) t
+        SELECT "account.id" AS account {hits}, {prompts.skeleton('user_text')} AS template,
+               hash(system_text) AS system_prompt, turns, {taxonomy.keywords_sql('user_text')} AS keywords
+        FROM ({rule_view_sql(rules, sampled)})
         """
     )
 
