@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from aisac.detect import taxonomy
 
@@ -64,9 +65,13 @@ def _groups(links, flagged: list[str]) -> list[list[str]]:
         community = links.membership.get(a)
         if community is not None:
             union(a, first_in.setdefault(community, a))
-    for e in links.edges.to_pylist():
-        if e["a"] in parent and e["b"] in parent and INFRASTRUCTURE & set(e["families"].split(",")):
-            union(e["a"], e["b"])
+    edges = links.edges
+    if edges.num_rows and flagged:
+        among = pa.array(flagged)
+        infra = pc.match_substring_regex(edges["families"], "|".join(sorted(INFRASTRUCTURE)))
+        keep = pc.and_(pc.and_(pc.is_in(edges["a"], among), pc.is_in(edges["b"], among)), infra)
+        for a, b in zip(*(edges.filter(keep)[c].to_pylist() for c in ("a", "b")), strict=True):
+            union(a, b)
     groups: dict[str, list[str]] = {}
     for a in flagged:
         groups.setdefault(find(a), []).append(a)
