@@ -1,0 +1,121 @@
+"""Incremental infrastructure linking: which accounts share payment, addresses, blocks, agents, templates.
+
+A key (e.g. `pay:<fingerprint>`, `net:<block>`) counts the accounts seen on it and how many of them are
+flagged. A key only links an account to a campaign in proportion to how many *other* accounts on it are
+flagged and how few unflagged ones share it, so a carrier NAT or a popular SDK's user agent, shared by
+thousands of ordinary accounts, glues nobody together, while a card or template shared by a ring of
+flagged accounts condemns a new account on its first request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from aisac.enforce.policy import Links
+
+#: Key prefix -> field of LinkWeights.
+PREFIXES = {
+    "pay": "payment",
+    "ip": "address",
+    "net": "block",
+    "ua": "user_agent",
+    "tpl": "template",
+    "dom": "email_domain",
+}
+#: Keys remembered per account (memory bound); later keys still count for the request that carries them.
+ACCOUNT_KEYS = 32
+_BLOCK_MEMO = 200_000
+
+
+class LinkGraph:
+    """Counts per key: [accounts on it, flagged accounts on it]."""
+
+    def __init__(self, cfg: Links):
+        self.cfg = cfg
+        self.keys: dict[str, list[int]] = {}
+        self._weights = {p: getattr(cfg.weights, f) for p, f in PREFIXES.items()}
+        self._blocks: dict[str, str | None] = {}
+        #: Bumped whenever a flagged count changes, so cached campaign scores know they may be stale.
+        self.epoch = 0
+
+    def block(self, address: str) -> str | None:
+        """The /24 (IPv4) or /48 (IPv6) holding `address`; None when it is not an address."""
+        b = self._blocks.get(address)
+        if b is None and address not in self._blocks:
+            parts = address.split(".")
+            if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts):
+                return f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0/24"
+            try:
+                ip = ipaddress.ip_address(address)
+                b = str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
+            except ValueError:
+                b = None
+            if len(self._blocks) >= _BLOCK_MEMO:
+                self._blocks.clear()
+            self._blocks[address] = b
+        return b
+
+    def attach(self, links: set[str], flagged: bool, keys: tuple[str, ...]) -> None:
+        """Record that an account (its key set `links`) was seen on `keys`."""
+        for k in keys:
+            if k in links or len(links) >= ACCOUNT_KEYS:
+                continue
+            links.add(k)
+            st = self.keys.get(k)
+            if st is None:
+                self.keys[k] = [1, int(flagged)]
+            else:
+                st[0] += 1
+                st[1] += flagged
+        if flagged:
+            self.epoch += 1
+
+    def set_flag(self, links: set[str], flagged: bool) -> None:
+        step = 1 if flagged else -1
+        for k in links:
+            self.keys[k][1] += step
+        self.epoch += 1
+
+    def strength(self, key: str, self_flagged: bool) -> float:
+        """How strongly sharing `key` ties an account to flagged others, in [0, 1]."""
+        st = self.keys.get(key)
+        if st is None:
+            return 0.0
+        others_flagged = st[1] - self_flagged
+        if others_flagged <= 0:
+            return 0.0
+        unflagged = st[0] - st[1] - (not self_flagged)
+        unflagged = max(unflagged, 0)
+        share = others_flagged / (others_flagged + unflagged)
+        conf = min(1.0, others_flagged / self.cfg.min_flagged)
+        rare = self.cfg.rare_accounts
+        return self._weights[key.split(":", 1)[0]] * share * conf * rare / (rare + unflagged)
+
+    def burned_strength(self, key: str) -> float:
+        return self._weights[key.split(":", 1)[0]] * self.cfg.burned
+
+    def campaign(
+        self, keys, self_flagged: bool, burned: set[str], ignore: frozenset[str]
+    ) -> tuple[float, str | None]:
+        """Noisy-or of the keys' strengths (a burned key counts at least its burned strength); top key."""
+        miss, top, top_s = 1.0, None, 0.0
+        for k in keys:
+            if k in ignore:
+                continue
+            s = self.strength(k, self_flagged)
+            if k in burned:
+                s = max(s, self.burned_strength(k))
+            if s > 0.0:
+                miss *= 1.0 - s
+                if s > top_s:
+                    top, top_s = k, s
+        return 1.0 - miss, top
+
+    def burnable(self, links: set[str]) -> list[str]:
+        """Keys of a suspended account worth burning: mostly flagged accounts on them."""
+        out = []
+        for k in links:
+            st = self.keys.get(k)
+            if st and st[1] * 2 >= st[0] and self._weights[k.split(":", 1)[0]] > 0:
+                out.append(k)
+        return out
