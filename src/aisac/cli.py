@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from aisac.enforce.cli import appeals_app, enforce_app, guard_app
 from aisac.logs.cli import app as logs_app
 
 app = typer.Typer(
@@ -13,6 +14,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(logs_app, name="logs")
+app.add_typer(guard_app, name="guard")
+app.add_typer(enforce_app, name="enforce")
+app.add_typer(appeals_app, name="appeals")
 
 
 def main() -> None:
