@@ -25,6 +25,7 @@ PREFIXES = {
 #: Keys remembered per account (memory bound); later keys still count for the request that carries them.
 ACCOUNT_KEYS = 32
 _BLOCK_MEMO = 200_000
+_NETWORK = ("ip:", "net:")
 
 
 class LinkGraph:
@@ -97,8 +98,11 @@ class LinkGraph:
     def campaign(
         self, keys, self_flagged: bool, burned: set[str], ignore: frozenset[str]
     ) -> tuple[float, str | None]:
-        """Noisy-or of the keys' strengths (a burned key counts at least its burned strength); top key."""
-        miss, top, top_s = 1.0, None, 0.0
+        """Noisy-or of the keys' strengths (a burned key counts at least its burned strength); top key.
+
+        Network keys (address, block) together count at most `network_cap`: an address is shared by
+        strangers behind NATs and proxies, so it corroborates but never condemns on its own."""
+        miss, miss_net, top, top_s = 1.0, 1.0, None, 0.0
         for k in keys:
             if k in ignore:
                 continue
@@ -106,10 +110,13 @@ class LinkGraph:
             if k in burned:
                 s = max(s, self.burned_strength(k))
             if s > 0.0:
-                miss *= 1.0 - s
+                if k.startswith(_NETWORK):
+                    miss_net *= 1.0 - s
+                else:
+                    miss *= 1.0 - s
                 if s > top_s:
                     top, top_s = k, s
-        return 1.0 - miss, top
+        return 1.0 - miss * (1.0 - min(1.0 - miss_net, self.cfg.network_cap)), top
 
     def burnable(self, links: set[str]) -> list[str]:
         """Keys of a suspended account worth burning: mostly flagged accounts on them."""
