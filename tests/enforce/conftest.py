@@ -18,8 +18,20 @@ from pathlib import Path
 import pytest
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC).timestamp()
-TOPICS = ["invoices", "travel plans", "unit tests", "a birthday poem", "SQL joins", "tax forms", "recipes",
-          "a cover letter", "Kubernetes", "gardening", "a bug in my parser", "quarterly numbers"]
+TOPICS = [
+    "invoices",
+    "travel plans",
+    "unit tests",
+    "a birthday poem",
+    "SQL joins",
+    "tax forms",
+    "recipes",
+    "a cover letter",
+    "Kubernetes",
+    "gardening",
+    "a bug in my parser",
+    "quarterly numbers",
+]
 
 
 def iso(t: float) -> str:
@@ -43,8 +55,18 @@ class Traffic:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
 
-    def campaign(self, name: str, accounts: int, requests_each: int, start: float = T0, gap_s: float = 30.0,
-                 cards: int = 3, block: str = "203.0.113", prefix: str | None = None, kind: str = "hydra") -> list[str]:
+    def campaign(
+        self,
+        name: str,
+        accounts: int,
+        requests_each: int,
+        start: float = T0,
+        gap_s: float = 30.0,
+        cards: int = 3,
+        block: str = "203.0.113",
+        prefix: str | None = None,
+        kind: str = "hydra",
+    ) -> list[str]:
         """Distillation ring: shared cards, one /24, one agent, one template; short prompts, long answers."""
         rng, ids = self.rng, []
         for a in range(accounts):
@@ -54,26 +76,45 @@ class Traffic:
             t = start + a * 7.0
             for i in range(requests_each):
                 t += gap_s * rng.uniform(0.8, 1.2)
-                q = f"what is the integral of x^{rng.randint(2, 90)} times sin({rng.randint(1, 50)}x) over 0..{i}"
-                self.records.append({
-                    "time": iso(t), "account.id": aid, "gen_ai.request.model": "frontier-1",
-                    "gen_ai.usage.input_tokens": rng.randint(60, 120),
-                    "gen_ai.usage.output_tokens": rng.randint(1500, 3500),
-                    "client.address": f"{block}.{rng.randint(1, 40)}", "client.asn": 64501,
-                    "account.payment_fingerprint": f"{name}-card-{a % cards}",
-                    "user_agent.original": f"{name}-harvester/1.0",
-                    "gen_ai.request.temperature": 0.7, "gen_ai.request.max_tokens": 4096,
-                    "gen_ai.conversation.id": f"{aid}-c{i}",
-                    "gen_ai.input.messages": messages(
-                        "You are an expert mathematician.",
-                        [("user", f"Solve step by step, showing all reasoning: {q}. Give the final answer.")]),
-                    "account.created_at": iso(start - 3600),
-                })
+                k, m = rng.randint(2, 90), rng.randint(1, 50)
+                q = f"what is the integral of x^{k} times sin({m}x) over 0..{i}"
+                self.records.append(
+                    {
+                        "time": iso(t),
+                        "account.id": aid,
+                        "gen_ai.request.model": "frontier-1",
+                        "gen_ai.usage.input_tokens": rng.randint(60, 120),
+                        "gen_ai.usage.output_tokens": rng.randint(1500, 3500),
+                        "client.address": f"{block}.{rng.randint(1, 40)}",
+                        "client.asn": 64501,
+                        "account.payment_fingerprint": f"{name}-card-{a % cards}",
+                        "user_agent.original": f"{name}-harvester/1.0",
+                        "gen_ai.request.temperature": 0.7,
+                        "gen_ai.request.max_tokens": 4096,
+                        "gen_ai.conversation.id": f"{aid}-c{i}",
+                        "gen_ai.input.messages": messages(
+                            "You are an expert mathematician.",
+                            [
+                                (
+                                    "user",
+                                    f"Solve step by step, showing all reasoning: {q}. Give the final answer.",
+                                )
+                            ],
+                        ),
+                        "account.created_at": iso(start - 3600),
+                    }
+                )
         return ids
 
-    def chat_app(self, accounts: int, requests_each: int, start: float = T0, block: str = "100.64.1",
-                 persona: str = "chat-app") -> list[str]:
-        """Benign: multi-turn conversations, varied prompts, moderate answers, office hours, shared carrier NAT."""
+    def chat_app(
+        self,
+        accounts: int,
+        requests_each: int,
+        start: float = T0,
+        block: str = "100.64.1",
+        persona: str = "chat-app",
+    ) -> list[str]:
+        """Benign: multi-turn chats, varied prompts, moderate answers, office hours, a shared carrier NAT."""
         rng, ids = self.rng, []
         for a in range(accounts):
             aid = f"{persona}-{a}"
@@ -87,15 +128,23 @@ class Traffic:
                     conv, turns = conv + 1, []
                 topic = rng.choice(TOPICS)
                 turns = [*turns, ("user", f"{rng.choice(['Help me with', 'Explain', 'Fix'])} {topic} {i}")]
-                self.records.append({
-                    "time": iso(t), "account.id": aid, "gen_ai.request.model": "frontier-1",
-                    "gen_ai.usage.input_tokens": 200 + 150 * len(turns), "gen_ai.usage.output_tokens": rng.randint(80, 500),
-                    "client.address": f"{block}.{rng.randint(1, 250)}", "client.asn": 64999,
-                    "account.payment_fingerprint": f"{aid}-card", "user_agent.original": "openai-python/1.40",
-                    "gen_ai.request.temperature": rng.choice([0.2, 0.7, 1.0]), "gen_ai.conversation.id": f"{aid}-{conv}",
-                    "gen_ai.input.messages": messages(None, turns),
-                    "account.created_at": iso(start - 200 * 86400),
-                })
+                self.records.append(
+                    {
+                        "time": iso(t),
+                        "account.id": aid,
+                        "gen_ai.request.model": "frontier-1",
+                        "gen_ai.usage.input_tokens": 200 + 150 * len(turns),
+                        "gen_ai.usage.output_tokens": rng.randint(80, 500),
+                        "client.address": f"{block}.{rng.randint(1, 250)}",
+                        "client.asn": 64999,
+                        "account.payment_fingerprint": f"{aid}-card",
+                        "user_agent.original": "openai-python/1.40",
+                        "gen_ai.request.temperature": rng.choice([0.2, 0.7, 1.0]),
+                        "gen_ai.conversation.id": f"{aid}-{conv}",
+                        "gen_ai.input.messages": messages(None, turns),
+                        "account.created_at": iso(start - 200 * 86400),
+                    }
+                )
                 turns = [*turns, ("assistant", "ok")]
         return ids
 
@@ -106,17 +155,27 @@ class Traffic:
         t = start
         for i in range(requests):
             t += gap_s * rng.uniform(0.9, 1.1)
-            self.records.append({
-                "time": iso(t), "account.id": account, "gen_ai.request.model": "frontier-1",
-                "gen_ai.usage.input_tokens": rng.randint(3000, 9000), "gen_ai.usage.output_tokens": rng.randint(50, 300),
-                "client.address": "198.51.100.10", "client.asn": 64510,
-                "account.payment_fingerprint": f"{account}-card", "user_agent.original": "acme-etl/2.3",
-                "gen_ai.request.temperature": 0.0, "gen_ai.request.max_tokens": 512,
-                "gen_ai.conversation.id": f"{account}-doc{i}",
-                "gen_ai.input.messages": messages(
-                    "Extract the fields as JSON.", [("user", f"Document {i}: invoice text ... total due {i * 3}")]),
-                "account.created_at": iso(start - 400 * 86400),
-            })
+            self.records.append(
+                {
+                    "time": iso(t),
+                    "account.id": account,
+                    "gen_ai.request.model": "frontier-1",
+                    "gen_ai.usage.input_tokens": rng.randint(3000, 9000),
+                    "gen_ai.usage.output_tokens": rng.randint(50, 300),
+                    "client.address": "198.51.100.10",
+                    "client.asn": 64510,
+                    "account.payment_fingerprint": f"{account}-card",
+                    "user_agent.original": "acme-etl/2.3",
+                    "gen_ai.request.temperature": 0.0,
+                    "gen_ai.request.max_tokens": 512,
+                    "gen_ai.conversation.id": f"{account}-doc{i}",
+                    "gen_ai.input.messages": messages(
+                        "Extract the fields as JSON.",
+                        [("user", f"Document {i}: invoice text ... total due {i * 3}")],
+                    ),
+                    "account.created_at": iso(start - 400 * 86400),
+                }
+            )
         return account
 
     def sorted_records(self) -> list[dict]:
@@ -130,7 +189,9 @@ class Traffic:
         log = directory / "log.jsonl"
         log.write_text("".join(json.dumps(r) + "\n" for r in recs))
         labels = directory / "labels.csv"
-        rows = ["account_id,label,persona,campaign"] + [f"{a},{lab},{p},{c}" for a, (lab, p, c) in self.labels.items()]
+        rows = ["account_id,label,persona,campaign"] + [
+            f"{a},{lab},{p},{c}" for a, (lab, p, c) in self.labels.items()
+        ]
         labels.write_text("\n".join(rows) + "\n")
         return log, labels
 
@@ -154,8 +215,11 @@ def redis_url() -> Iterator[str]:
         pytest.skip("redis-server not installed (run scripts/system-deps.sh)")
     port = free_port()
     with tempfile.TemporaryDirectory() as d:
-        proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                 "--dir", d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", d],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.time() + 10
             while time.time() < deadline:
@@ -178,7 +242,9 @@ class ServerThread:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> ServerThread:

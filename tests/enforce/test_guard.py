@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 import pytest
 from conftest import T0, Traffic, iso
 
-from aisac.enforce import Action, Guard, Request, load_policy
+from aisac.enforce import Action, Guard, load_policy
 from aisac.enforce.policy import parse_policy
 from aisac.enforce.seed import SeedError, load_seed
 
@@ -46,19 +46,33 @@ def test_ban_and_replace_newcomer_is_caught_on_first_request(traffic: Traffic) -
     guard = Guard()
     run(guard, traffic.sorted_records())
     # A fresh account on one of the ring's cards, from a new address, with a new user agent.
-    d = guard.decide({
-        "time": iso(T0 + 86400), "account.id": "fresh-1", "gen_ai.request.model": "frontier-1",
-        "gen_ai.usage.input_tokens": 80, "gen_ai.usage.output_tokens": 2000, "client.address": "192.0.2.77",
-        "account.payment_fingerprint": "ring-card-1", "user_agent.original": "curl/8",
-    })
+    d = guard.decide(
+        {
+            "time": iso(T0 + 86400),
+            "account.id": "fresh-1",
+            "gen_ai.request.model": "frontier-1",
+            "gen_ai.usage.input_tokens": 80,
+            "gen_ai.usage.output_tokens": 2000,
+            "client.address": "192.0.2.77",
+            "account.payment_fingerprint": "ring-card-1",
+            "user_agent.original": "curl/8",
+        }
+    )
     assert d.action >= Action.SUSPEND, d
     assert d.outcome == "blocked"
     # The same first request with an unrelated card and address is served.
-    d2 = guard.decide({
-        "time": iso(T0 + 86401), "account.id": "fresh-2", "gen_ai.request.model": "frontier-1",
-        "gen_ai.usage.input_tokens": 80, "gen_ai.usage.output_tokens": 2000, "client.address": "192.0.2.78",
-        "account.payment_fingerprint": "someone-else", "user_agent.original": "curl/8",
-    })
+    d2 = guard.decide(
+        {
+            "time": iso(T0 + 86401),
+            "account.id": "fresh-2",
+            "gen_ai.request.model": "frontier-1",
+            "gen_ai.usage.input_tokens": 80,
+            "gen_ai.usage.output_tokens": 2000,
+            "client.address": "192.0.2.78",
+            "account.payment_fingerprint": "someone-else",
+            "user_agent.original": "curl/8",
+        }
+    )
     assert d2.action == Action.ALLOW
 
 
@@ -66,9 +80,16 @@ def test_template_alone_links_a_newcomer_with_fresh_infrastructure(traffic: Traf
     traffic.campaign("ring", accounts=6, requests_each=120)
     guard = Guard()
     run(guard, traffic.sorted_records())
-    rec = dict(traffic.records[0], **{"account.id": "fresh-3", "client.address": "192.0.2.200",
-                                       "account.payment_fingerprint": "new-card", "user_agent.original": "x/1",
-                                       "time": iso(T0 + 90000)})
+    rec = dict(
+        traffic.records[0],
+        **{
+            "account.id": "fresh-3",
+            "client.address": "192.0.2.200",
+            "account.payment_fingerprint": "new-card",
+            "user_agent.original": "x/1",
+            "time": iso(T0 + 90000),
+        },
+    )
     assert guard.decide(rec).action >= Action.DEGRADE
 
 
@@ -77,11 +98,17 @@ def test_carrier_nat_does_not_glue_strangers_to_a_campaign(traffic: Traffic) -> 
     traffic.campaign("ring", accounts=4, requests_each=150, block="100.64.1")
     chat = traffic.chat_app(accounts=40, requests_each=60, block="100.64.1")
     guard = Guard()
-    outcomes, first = run(guard, traffic.sorted_records())
+    _, first = run(guard, traffic.sorted_records())
     assert [a for a in chat if a in first] == []
-    newcomer = {"time": iso(T0 + 3 * 86400), "account.id": "nat-newcomer", "gen_ai.request.model": "frontier-1",
-                "gen_ai.usage.input_tokens": 300, "gen_ai.usage.output_tokens": 200, "client.address": "100.64.1.9",
-                "user_agent.original": "openai-python/1.40"}
+    newcomer = {
+        "time": iso(T0 + 3 * 86400),
+        "account.id": "nat-newcomer",
+        "gen_ai.request.model": "frontier-1",
+        "gen_ai.usage.input_tokens": 300,
+        "gen_ai.usage.output_tokens": 200,
+        "client.address": "100.64.1.9",
+        "user_agent.original": "openai-python/1.40",
+    }
     assert guard.decide(newcomer).action < Action.THROTTLE
 
 
@@ -118,7 +145,15 @@ def test_customer_messages_do_not_disclose_detection_internals(traffic: Traffic)
     guard = Guard()
     messages = {d.message for d in map(guard.decide, traffic.sorted_records()) if d.message}
     assert messages
-    internals = [*guard.compiled.rule_names, "score", "campaign", "fingerprint", "ring-card", "template", "signature"]
+    internals = [
+        *guard.compiled.rule_names,
+        "score",
+        "campaign",
+        "fingerprint",
+        "ring-card",
+        "template",
+        "signature",
+    ]
     for m in messages:
         assert "appeal" in m.lower()
         for word in internals:
@@ -142,8 +177,16 @@ def test_bad_requests_get_the_safe_default_and_are_counted() -> None:
         d = guard.decide(b)  # type: ignore[arg-type]
         assert d.action == Action.ALLOW and d.fault == "malformed"
     assert guard.faults["malformed"] == len(bad)
-    d = guard.decide({"account.id": "a", "time": "yesterday", "gen_ai.usage.input_tokens": -4, "client.asn": "x",
-                      "gen_ai.input.messages": "{not json", "shoe.size": 44})
+    d = guard.decide(
+        {
+            "account.id": "a",
+            "time": "yesterday",
+            "gen_ai.usage.input_tokens": -4,
+            "client.asn": "x",
+            "gen_ai.input.messages": "{not json",
+            "shoe.size": 44,
+        }
+    )
     assert d.fault is None and d.action == Action.ALLOW
     assert guard.faults["bad_field"] >= 4 and guard.faults["unknown_field"] == 1
     assert any("gen_ai.usage.input_tokens" in f for f in guard.recent_faults)
@@ -189,8 +232,13 @@ rules:
   - {name: sig-card, action: suspend, when: {signatures: [shared-card]}}
 """)
     guard = Guard(policy)
-    assert guard.decide({"account.id": "a", "user_agent.original": "ring-harvester/1", "time": T0}).rules == ("sig-ua",)
-    assert guard.decide({"account.id": "b", "account.payment_fingerprint": "card-x", "time": T0}).outcome == "blocked"
+    assert guard.decide({"account.id": "a", "user_agent.original": "ring-harvester/1", "time": T0}).rules == (
+        "sig-ua",
+    )
+    assert (
+        guard.decide({"account.id": "b", "account.payment_fingerprint": "card-x", "time": T0}).outcome
+        == "blocked"
+    )
     assert guard.decide({"account.id": "c", "user_agent.original": "curl", "time": T0}).action == Action.ALLOW
 
 
@@ -203,17 +251,31 @@ rules:
   - {name: young-programme, action: challenge, when: {pathway: [education], account_age_days: {lt: 7}}}
 """)
     guard = Guard(policy)
-    assert guard.decide({"account.id": "a", "client.geo.country_iso_code": "XX", "time": T0}).action == Action.MONITOR
-    young = {"account.id": "s", "account.pathway": "Education", "account.created_at": iso(T0 - 86400), "time": T0}
+    assert (
+        guard.decide({"account.id": "a", "client.geo.country_iso_code": "XX", "time": T0}).action
+        == Action.MONITOR
+    )
+    young = {
+        "account.id": "s",
+        "account.pathway": "Education",
+        "account.created_at": iso(T0 - 86400),
+        "time": T0,
+    }
     assert guard.decide(young).outcome == "challenged"
-    old = {"account.id": "o", "account.pathway": "education", "account.created_at": iso(T0 - 90 * 86400), "time": T0}
+    old = {
+        "account.id": "o",
+        "account.pathway": "education",
+        "account.created_at": iso(T0 - 90 * 86400),
+        "time": T0,
+    }
     assert guard.decide(old).action == Action.ALLOW
 
 
 def test_seed_from_detector_output_flags_from_the_first_request(tmp_path) -> None:
     (tmp_path / "accounts.csv").write_text(
         "account_id,score,flagged,campaign,reasons\nbad-1,0.97,true,C1,volume;template\nbad-2,0.9,true,C1,x\n"
-        "ok-1,0.1,false,,\n")
+        "ok-1,0.1,false,,\n"
+    )
     (tmp_path / "campaigns.json").write_text('[{"id": "C1", "score": 0.95}]')
     seed = load_seed(tmp_path / "accounts.csv", tmp_path / "campaigns.json")
     guard = Guard(seed=seed)

@@ -22,13 +22,25 @@ def test_packaged_default_is_valid_and_versioned() -> None:
     [
         ("rules: []", "version: Field required"),
         ("version: v\nrules:\n  - {name: a, action: obliterate}", "rules.0.action"),
-        ("version: v\nrules:\n  - {name: a, action: allow, when: {account_score: {}}}", "at least one of gte"),
+        (
+            "version: v\nrules:\n  - {name: a, action: allow, when: {account_score: {}}}",
+            "at least one of gte",
+        ),
         ("version: v\nrules:\n  - {name: a, action: allow, when: {colour: red}}", "rules.0.when.colour"),
-        ("version: v\nrules:\n  - {name: a, action: allow}\n  - {name: a, action: monitor}", "repeated: ['a']"),
-        ("version: v\nrules:\n  - {name: a, action: allow, when: {signatures: [nope]}}", "undefined signatures"),
+        (
+            "version: v\nrules:\n  - {name: a, action: allow}\n  - {name: a, action: monitor}",
+            "repeated: ['a']",
+        ),
+        (
+            "version: v\nrules:\n  - {name: a, action: allow, when: {signatures: [nope]}}",
+            "undefined signatures",
+        ),
         ("version: v\nmessages: {suspend: 'score was {score}'}\nrules: []", "allowed: reference, appeal_url"),
         ("version: v\ndetection: {flag_score: 2}\nrules: []", "detection.flag_score"),
-        ("version: v\nsignatures: [{name: s, field: payment, contains: [x]}]\nrules: []", "only allowed for field"),
+        (
+            "version: v\nsignatures: [{name: s, field: payment, contains: [x]}]\nrules: []",
+            "only allowed for field",
+        ),
         ("- just\n- a list", "expected a mapping"),
         ("version: [unclosed", "not valid YAML"),
     ],
@@ -41,22 +53,26 @@ def test_bad_policies_name_the_field_and_rule(text: str, expected: str) -> None:
 
 
 def test_unreadable_policy_file_names_the_path(tmp_path) -> None:
-    with pytest.raises(PolicyError, match="missing.yaml: cannot read"):
+    with pytest.raises(PolicyError, match=r"missing\.yaml: cannot read"):
         load_policy(tmp_path / "missing.yaml")
 
 
 def test_most_severe_matching_rule_wins_and_ties_are_all_named() -> None:
-    p = CompiledPolicy(parse_policy("""
+    p = CompiledPolicy(
+        parse_policy("""
 version: v
 rules:
   - {name: watch, action: monitor, when: {account_score: {gte: 0.3}}}
   - {name: slow, action: throttle, when: {account_score: {gte: 0.5}}}
   - {name: slow-too, action: throttle, when: {campaign_score: {gte: 0.5}}}
-"""))
+""")
+    )
     assert p.evaluate(Evidence(account_score=0.1)) == (Action.ALLOW, ())
     assert p.evaluate(Evidence(account_score=0.4)) == (Action.MONITOR, ("watch",))
-    assert p.evaluate(Evidence(account_score=0.6, campaign_score=0.9)) == (Action.THROTTLE, ("slow", "slow-too"))
-    assert p.evaluate(Evidence(account_score=0.6), frozenset({"slow"})) == (Action.MONITOR, ("watch",))
+    assert p.evaluate(Evidence(account_score=0.6, campaign_score=0.9)) == (
+        Action.THROTTLE,
+        ("slow", "slow-too"),
+    )
 
 
 POLICY = parse_policy("""
@@ -73,18 +89,20 @@ rules:
 
 evidence = st.builds(
     Evidence,
-    account_score=st.floats(0, 1), campaign_score=st.floats(0, 1), requests=st.integers(0, 1000),
-    account_age_days=st.none() | st.floats(0, 30), pathway=st.sampled_from([None, "education", "startup"]),
+    account_score=st.floats(0, 1),
+    campaign_score=st.floats(0, 1),
+    requests=st.integers(0, 1000),
+    account_age_days=st.none() | st.floats(0, 30),
+    pathway=st.sampled_from([None, "education", "startup"]),
     jurisdiction=st.sampled_from([None, "XX", "YY"]),
-    signatures=st.frozensets(st.sampled_from(["s1", "other"])), detector_flagged=st.booleans(),
+    signatures=st.frozensets(st.sampled_from(["s1", "other"])),
+    detector_flagged=st.booleans(),
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(evidence, st.frozensets(st.sampled_from(["r1", "r2", "r5"])))
-def test_memoised_evaluation_equals_a_fresh_one(e: Evidence, suppressed: frozenset[str]) -> None:
+@given(st.lists(evidence, min_size=1, max_size=20))
+def test_memoised_evaluation_equals_a_fresh_one(seen: list[Evidence]) -> None:
     warm = CompiledPolicy(POLICY)
-    for other in (Evidence(), Evidence(account_score=0.5, campaign_score=0.6, requests=500)):
-        warm.evaluate(other, suppressed)
-    assert warm.evaluate(e, suppressed) == CompiledPolicy(POLICY).evaluate(e, suppressed)
-    assert warm.evaluate(e, suppressed) == CompiledPolicy(POLICY).evaluate(e, suppressed)
+    for e in seen:
+        assert warm.evaluate(e) == CompiledPolicy(POLICY).evaluate(e)

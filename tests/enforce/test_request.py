@@ -42,8 +42,12 @@ def test_from_mapping_keeps_the_account_and_drops_only_bad_values(raw, account) 
     raw = {**raw, "account.id": account}
     req = from_mapping(raw)
     assert req.account_id == account
-    if isinstance(raw.get("gen_ai.usage.input_tokens"), int) and not isinstance(raw["gen_ai.usage.input_tokens"], bool):
-        assert req.input_tokens == (raw["gen_ai.usage.input_tokens"] if raw["gen_ai.usage.input_tokens"] >= 0 else None)
+    if isinstance(raw.get("gen_ai.usage.input_tokens"), int) and not isinstance(
+        raw["gen_ai.usage.input_tokens"], bool
+    ):
+        assert req.input_tokens == (
+            raw["gen_ai.usage.input_tokens"] if raw["gen_ai.usage.input_tokens"] >= 0 else None
+        )
     for name in ("client.address", "user_agent.original", "account.payment_fingerprint"):
         if name in raw and raw[name] is not None and not isinstance(raw[name], str):
             assert any(f.startswith(name) for f in req.faults)
@@ -82,12 +86,30 @@ def test_block_of_garbage_is_none_or_a_network(text) -> None:
 @given(st.text(min_size=1, max_size=40), st.integers(0, 10**6), st.integers(0, 10**6))
 def test_template_fingerprint_ignores_the_slot_and_numbers(slot, a, b) -> None:
     def msg(q: str) -> list:
-        return [{"role": "user", "parts": [{"type": "text", "content": f"Solve step by step showing reasoning {q} now"
-                                                                    f" give the final answer {a}"}]}]
+        return [
+            {
+                "role": "user",
+                "parts": [
+                    {
+                        "type": "text",
+                        "content": f"Solve step by step showing reasoning {q} now give the final answer {a}",
+                    }
+                ],
+            }
+        ]
 
     def msg2(q: str) -> list:
-        return [{"role": "user", "parts": [{"type": "text", "content": f"Solve step by step showing reasoning {q} now"
-                                                                    f" give the final answer {b}"}]}]
+        return [
+            {
+                "role": "user",
+                "parts": [
+                    {
+                        "type": "text",
+                        "content": f"Solve step by step showing reasoning {q} now give the final answer {b}",
+                    }
+                ],
+            }
+        ]
 
     fp1, multi = fingerprint(msg("first question about " + slot.replace(" ", "_")))
     fp2, _ = fingerprint(msg2("second, much longer question about tensors and " + slot.replace(" ", "_")))
@@ -95,9 +117,13 @@ def test_template_fingerprint_ignores_the_slot_and_numbers(slot, a, b) -> None:
 
 
 def test_template_fingerprint_tells_templates_and_turns_apart() -> None:
-    a = parse_messages('[{"role": "user", "parts": [{"type": "text", "content": "Translate to French: hello"}]}]')
-    b = parse_messages('[{"role": "user", "parts": [{"type": "text", "content": "Summarise this: hello"}]},'
-                       ' {"role": "assistant", "parts": [{"type": "text", "content": "hi"}]}]')
+    a = parse_messages(
+        '[{"role": "user", "parts": [{"type": "text", "content": "Translate to French: hello"}]}]'
+    )
+    b = parse_messages(
+        '[{"role": "user", "parts": [{"type": "text", "content": "Summarise this: hello"}]},'
+        ' {"role": "assistant", "parts": [{"type": "text", "content": "hi"}]}]'
+    )
     assert fingerprint(a)[0] != fingerprint(b)[0]
     assert fingerprint(b)[1] is True
     assert parse_messages("{}") is None and parse_messages("not json") is None

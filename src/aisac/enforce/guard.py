@@ -17,7 +17,7 @@ from typing import Any
 
 from aisac.enforce.actions import OUTCOME_OF, STICKY, Action
 from aisac.enforce.features import AccountFeatures
-from aisac.enforce.links import LinkGraph
+from aisac.enforce.links import ACCOUNT_KEYS, LinkGraph
 from aisac.enforce.policy import CompiledPolicy, Evidence, Policy, load_policy
 from aisac.enforce.request import Request, RequestError, from_mapping
 from aisac.enforce.seed import Seed
@@ -26,8 +26,37 @@ from aisac.enforce.template import fingerprint, parse_messages
 
 log = logging.getLogger("aisac.enforce.guard")
 
-#: An allow-listed rule fires again only if the evidence grows past what the analyst saw by this much.
+#: After an upheld appeal, the behaviour score counts again only once it exceeds what the analyst saw by this.
 ALLOW_MARGIN = 0.1
+#: The campaign key of campaign evidence that came from the batch detector's seed files.
+DETECTOR_CAMPAIGN = "detector-campaign"
+
+
+@dataclass(frozen=True, slots=True)
+class _Clearance:
+    """The exact evidence allow-listed by upheld appeals: these link keys, these signatures, the detector's
+    flag, and behaviour up to the score the analyst reviewed. Anything beyond it still counts."""
+
+    keys: frozenset[str]
+    score_ceiling: float
+    signatures: frozenset[str]
+    detector: bool
+
+    @classmethod
+    def of(cls, entries: tuple[AllowEntry, ...]) -> _Clearance:
+        return cls(
+            frozenset(k for e in entries for k in e.get("keys", ())),
+            max(float(e.get("account_score", 0.0)) for e in entries),
+            frozenset(x for e in entries for x in e.get("signatures", ())),
+            any(e.get("detector_flagged") for e in entries),
+        )
+
+    def apply(self, score: float, sigs: frozenset[str], flagged: bool) -> tuple[float, frozenset[str], bool]:
+        return (
+            0.0 if score <= self.score_ceiling + ALLOW_MARGIN else score,
+            sigs - self.signatures if self.signatures else sigs,
+            flagged and not self.detector,
+        )
 
 
 @dataclass(slots=True)
@@ -207,15 +236,19 @@ class Guard:
         """Lift the account's standing at once and allow-list the exact evidence that caused it."""
         st = self.state.standing(account_id) or {}
         ev = st.get("evidence", {})
+        acct = self.accounts.get(account_id)
+        keys = set(ev.get("links", ()))
+        if ev.get("campaign_key"):
+            keys.add(ev["campaign_key"])
         entry: AllowEntry = {
             "rules": list(st.get("rules", [])),
-            "account_score": float(ev.get("account_score", 0.0)),
-            "campaign_score": float(ev.get("campaign_score", 0.0)),
-            "keys": [ev["campaign_key"]] if ev.get("campaign_key") else [],
+            "account_score": float(ev.get("account_score", acct.score if acct else 0.0)),
+            "keys": sorted(keys | (acct.links if acct else set())),
+            "signatures": sorted(set(ev.get("signatures", ())) | (acct.sigs if acct else set())),
+            "detector_flagged": bool(ev.get("detector_flagged", acct.seed_flag if acct else False)),
             "appeal": appeal,
         }
         self.state.lift(account_id, entry)
-        acct = self.accounts.get(account_id)
         if acct is not None:
             if acct.flagged:
                 self.links.set_flag(acct.links, False)
@@ -333,7 +366,7 @@ class Guard:
         )
 
         keys = self._keys(req, template)
-        if len(acct.links) < 32:
+        if len(acct.links) < ACCOUNT_KEYS and any(k not in acct.links for k in keys):
             self.links.attach(acct.links, acct.flagged, keys)
         snap = self.state.lookup(aid, keys)
         if snap.burned:
@@ -353,51 +386,39 @@ class Guard:
             if hits - acct.sigs:
                 acct.sigs = acct.sigs | hits
 
-        ignore: frozenset[str] = frozenset()
-        if snap.allowed:
-            ignore = frozenset(k for e in snap.allowed for k in e.get("keys", ()))
+        clear = _Clearance.of(snap.allowed) if snap.allowed else None
+        ignore = clear.keys if clear else frozenset()
         if (
             f.n - acct.scored_n >= self.det.rescore_every
             or f.n == self.det.min_requests
             or acct.scored_n == 0
+            or clear is not None
         ):
-            self._rescore(acct, t, bool(snap.allowed), ignore)
+            self._rescore(acct, t, clear is not None, ignore)
         campaign, ckey = self.links.campaign(keys, acct.flagged, snap.burned, ignore)
         if campaign < acct.campaign:
             campaign, ckey = acct.campaign, acct.campaign_key
+        score, sigs, flagged = acct.score, acct.sigs, acct.seed_flag
+        if clear is not None:
+            score, sigs, flagged = clear.apply(score, sigs, flagged)
 
         ev_key = (
-            acct.score,
+            score,
             campaign,
-            acct.sigs,
+            sigs,
             jurisdiction,
             acct.age_days,
-            snap.allowed,
+            flagged,
             self.compiled.requests_band(f.n),
         )
         if ev_key != acct.ev_key:
             evidence = Evidence(
-                acct.score,
-                campaign,
-                f.n,
-                acct.age_days,
-                acct.pathway,
-                jurisdiction,
-                acct.sigs,
-                acct.seed_flag,
+                score, campaign, f.n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged
             )
-            suppressed = self._suppressed(snap, acct.score, campaign) if snap.allowed else frozenset()
-            acct.ev = self.compiled.evaluate(evidence, suppressed)
+            acct.ev = self.compiled.evaluate(evidence)
             acct.ev_key = ev_key
         action, rules = acct.ev
         return self._apply(aid, acct, snap, action, rules, t, campaign, ckey)
-
-    def _suppressed(self, snap: Snapshot, score: float, campaign: float) -> frozenset[str]:
-        out: set[str] = set()
-        for e in snap.allowed:
-            if score <= e["account_score"] + ALLOW_MARGIN and campaign <= e["campaign_score"] + ALLOW_MARGIN:
-                out.update(e["rules"])
-        return frozenset(out)
 
     def _rescore(self, acct: _Account, t: float, cleared: bool, ignore: frozenset[str]) -> None:
         f = acct.features
@@ -408,8 +429,8 @@ class Guard:
             self.links.set_flag(acct.links, flagged)
             acct.flagged = flagged
         full, key = self.links.campaign(acct.links, flagged, acct.burned, ignore)
-        if acct.seed_campaign > full:
-            full, key = acct.seed_campaign, "detector-campaign"
+        if acct.seed_campaign > full and DETECTOR_CAMPAIGN not in ignore:
+            full, key = acct.seed_campaign, DETECTOR_CAMPAIGN
         acct.campaign, acct.campaign_key = full, key
         if acct.created_at is not None:
             acct.age_days = max(0.0, (t - acct.created_at) / 86400.0)
@@ -484,6 +505,7 @@ class Guard:
             "signatures": sorted(acct.sigs),
             "detector_flagged": acct.seed_flag,
             "features": {k: round(v, 4) for k, v in acct.features.shape(self.det).items()},
+            "links": sorted(acct.links),
             "pathway": acct.pathway,
             "account_age_days": acct.age_days,
         }

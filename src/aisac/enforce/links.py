@@ -24,6 +24,7 @@ PREFIXES = {
 }
 #: Keys remembered per account (memory bound); later keys still count for the request that carries them.
 ACCOUNT_KEYS = 32
+ADDRESS_KEYS = 8
 _BLOCK_MEMO = 200_000
 _NETWORK = ("ip:", "net:")
 
@@ -57,9 +58,12 @@ class LinkGraph:
         return b
 
     def attach(self, links: set[str], flagged: bool, keys: tuple[str, ...]) -> None:
-        """Record that an account (its key set `links`) was seen on `keys`."""
+        """Record that an account (its key set `links`) was seen on `keys`. Exact addresses are capped per
+        account so that a rotating proxy pool cannot crowd out the account's card, agent and templates."""
         for k in keys:
             if k in links or len(links) >= ACCOUNT_KEYS:
+                continue
+            if k.startswith("ip:") and sum(1 for x in links if x.startswith("ip:")) >= ADDRESS_KEYS:
                 continue
             links.add(k)
             st = self.keys.get(k)

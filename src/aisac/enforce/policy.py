@@ -313,26 +313,24 @@ class CompiledPolicy:
     def rule_names(self) -> list[str]:
         return [name for name, _, _ in self._rules]
 
-    def _key(self, e: Evidence, suppressed: frozenset[str]) -> tuple:
+    def _key(self, e: Evidence) -> tuple:
         key: list = []
         for name, ordered, exact in self._bounds:
             v = getattr(e, name)
             key.append(None if v is None else (bisect_left(ordered, v), v in exact))
         sigs = e.signatures & self._named_sigs if e.signatures else e.signatures
-        key += (e.pathway, e.jurisdiction, sigs, e.detector_flagged, suppressed)
+        key += (e.pathway, e.jurisdiction, sigs, e.detector_flagged)
         return tuple(key)
 
-    def evaluate(
-        self, e: Evidence, suppressed: frozenset[str] = frozenset()
-    ) -> tuple[Action, tuple[str, ...]]:
+    def evaluate(self, e: Evidence) -> tuple[Action, tuple[str, ...]]:
         """The most severe matching action and the names of the rules that ask for it."""
-        key = self._key(e, suppressed)
+        key = self._key(e)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
         best, why = Action.ALLOW, ()
         for name, action, preds in self._rules:
-            if action < best or name in suppressed:
+            if action < best:
                 continue
             if all(p(e) for p in preds):
                 if action > best:

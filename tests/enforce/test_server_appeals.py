@@ -1,0 +1,163 @@
+"""The guard over HTTP (real uvicorn on a free port, httpx) and an appeal reversed end to end via the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import httpx
+import pytest
+from conftest import T0, ServerThread, Traffic, iso
+from typer.testing import CliRunner
+
+from aisac.cli import app as cli
+from aisac.enforce import Guard
+from aisac.enforce.appeals import AppealDesk, AppealError
+from aisac.enforce.server import create_app
+
+TOKEN = "s3cret"
+
+
+@pytest.fixture
+def served(tmp_path):
+    guard = Guard()
+    desk = AppealDesk(tmp_path / "appeals.sqlite", guard)
+    with ServerThread(create_app(guard, desk, TOKEN)) as srv:
+        yield srv, guard, desk
+
+
+def test_decide_single_batch_and_bad_bodies(served) -> None:
+    srv, guard, _ = served
+    with httpx.Client(base_url=srv.url) as c:
+        r = c.post("/v1/decide", json={"account.id": "a", "time": iso(T0), "client.address": "192.0.2.1"})
+        assert (
+            r.status_code == 200
+            and r.json()["action"] == "allow"
+            and r.json()["policy_version"] == guard.version
+        )
+        r = c.post("/v1/decide", content=b"{not json")
+        assert r.status_code == 200 and r.json()["fault"] == "malformed"
+        r = c.post("/v1/decide/batch", json=[{"account.id": "a", "time": iso(T0 + 1)}, {"bad": 1}, 17])
+        assert [d["fault"] for d in r.json()["decisions"]] == [None, "malformed", "malformed"]
+        assert c.post("/v1/decide/batch", json={"account.id": "a"}).status_code == 400
+        assert c.get("/v1/stats").status_code == 401
+        stats = c.get("/v1/stats", headers={"X-Analyst-Token": TOKEN}).json()
+        assert stats["faults"]["malformed"] == 3 and stats["accounts"] == 1
+
+
+def run_cli(*args: str) -> dict | list:
+    res = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def test_appeal_reversed_end_to_end(served, traffic: Traffic, tmp_path) -> None:
+    srv, guard, _ = served
+    traffic.campaign("ring", accounts=5, requests_each=100)
+    records = traffic.sorted_records()
+    with httpx.Client(base_url=srv.url) as c:
+        decisions = c.post("/v1/decide/batch", json=records).json()["decisions"]
+        blocked = [
+            d for d, r in zip(decisions, records, strict=True) if r["account.id"] == "ring-0" and d["message"]
+        ]
+        assert blocked[-1]["outcome"] == "blocked"
+        reference, message = blocked[-1]["reference"], blocked[-1]["message"]
+        assert reference in message and "appeal" in message.lower()
+
+        common = ["--server", srv.url]
+        filed = run_cli(
+            "appeals",
+            "file",
+            "--account",
+            "ring-0",
+            "--message",
+            "We run an eval harness, not a scraper",
+            "--reference",
+            reference,
+            *common,
+        )
+        assert filed["status"] == "open" and "evidence" not in filed  # the customer sees no evidence
+        analyst = [*common, "--token", TOKEN]
+        assert [a["id"] for a in run_cli("appeals", "list", "--status", "open", *analyst)] == [filed["id"]]
+        shown = run_cli("appeals", "show", filed["id"], *analyst)
+        assert shown["evidence"]["standing"]["action"] == "suspend"
+        assert shown["evidence"]["account_score"] > 0.5 and shown["evidence"]["links"]
+
+        decided = run_cli(
+            "appeals",
+            "decide",
+            filed["id"],
+            "--outcome",
+            "uphold",
+            "--analyst",
+            "alice",
+            "--note",
+            "verified eval harness",
+            *analyst,
+        )
+        assert decided["status"] == "upheld" and decided["allow_entry"]["rules"]
+
+        # Access restored at once, for the same behaviour and evidence...
+        last_own = next(r for r in reversed(records) if r["account.id"] == "ring-0")
+        nxt = dict(last_own, time=iso(T0 + 86400))
+        assert c.post("/v1/decide", json=nxt).json()["outcome"] in ("served", "monitored")
+        # ...but only for this account: its ring mates stay blocked (no class-wide allow-listing).
+        assert c.post("/v1/decide", json=dict(nxt, **{"account.id": "ring-1"})).json()["outcome"] == "blocked"
+        # New evidence (a card burned by another suspended ring) acts on the account again.
+        guard.state.burn(["pay:other-ring-card"], "R-other")
+        again = c.post(
+            "/v1/decide",
+            json=dict(nxt, **{"account.payment_fingerprint": "other-ring-card", "time": iso(T0 + 86401)}),
+        ).json()
+        assert again["action"] in ("degrade", "suspend", "revoke")
+
+        trail = run_cli("appeals", "show", filed["id"], *analyst)["audit"]
+        assert [(a["actor"], a["event"]) for a in trail] == [("customer", "filed"), ("alice", "upheld")]
+        assert trail[1]["detail"]["standing"]["action"] == "suspend"
+        # A decided appeal cannot be decided again.
+        res = CliRunner().invoke(
+            cli, ["appeals", "decide", filed["id"], "--outcome", "deny", "--analyst", "bob", *analyst]
+        )
+        assert res.exit_code == 1 and "already upheld" in res.output
+
+        out = tmp_path / "fp.csv"
+        CliRunner().invoke(
+            cli, ["appeals", "export-labels", "--out", str(out), *analyst], catch_exceptions=False
+        )
+        rows = list(csv.DictReader(out.open()))
+        assert rows == [
+            {"account_id": "ring-0", "label": "benign", "persona": f"appeal:{filed['id']}", "campaign": ""}
+        ]
+
+
+def test_denied_appeal_keeps_the_action_and_is_audited(tmp_path, traffic: Traffic) -> None:
+    guard = Guard()
+    traffic.campaign("ring", accounts=4, requests_each=80)
+    for r in traffic.sorted_records():
+        guard.decide(r)
+    desk = AppealDesk(tmp_path / "a.sqlite", guard)
+    ap = desk.file("ring-1", "please")
+    assert desk.decide(ap["id"], "bob", "deny", "confirmed scraping")["status"] == "denied"
+    assert guard.state.standing("ring-1")["action"] == "suspend"
+    assert desk.false_positives() == []
+    with pytest.raises(AppealError, match="no such appeal"):
+        desk.decide("AP-nope", "bob", "deny")
+    with pytest.raises(AppealError, match="outcome"):
+        desk.decide(ap["id"], "bob", "maybe")  # type: ignore[arg-type]
+    # The store survives a restart (real SQLite file).
+    again = AppealDesk(tmp_path / "a.sqlite", guard)
+    assert [a["status"] for a in again.list()] == ["denied"]
+
+
+def test_failed_reversal_leaves_the_appeal_open(tmp_path, monkeypatch) -> None:
+    guard = Guard()
+    desk = AppealDesk(tmp_path / "a.sqlite", guard)
+    ap = desk.file("x", "please")
+
+    def down(*a, **k):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(guard.state, "lift", down)
+    with pytest.raises(ConnectionError):
+        desk.decide(ap["id"], "alice", "uphold")
+    assert desk.list()[0]["status"] == "open" and desk.false_positives() == []
