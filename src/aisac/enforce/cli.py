@@ -26,6 +26,11 @@ SeedAccounts = Annotated[Path | None, typer.Option(help="detector accounts.csv t
 SeedCampaigns = Annotated[Path | None, typer.Option(help="detector campaigns.json to seed the guard with")]
 
 
+def _error(message: str) -> None:
+    """Errors verbatim (no Rich markup, no wrapping), so paths and field names stay intact."""
+    console.print(message, style="red", markup=False, soft_wrap=True, highlight=False)
+
+
 def _guard(policy: Path | None, seed_accounts: Path | None, seed_campaigns: Path | None, **kw: Any):
     from aisac.enforce.guard import Guard
     from aisac.enforce.policy import PolicyError, load_policy
@@ -34,7 +39,7 @@ def _guard(policy: Path | None, seed_accounts: Path | None, seed_campaigns: Path
     try:
         return Guard(load_policy(policy), seed=load_seed(seed_accounts, seed_campaigns), **kw)
     except (PolicyError, SeedError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        _error(str(exc))
         raise typer.Exit(2) from None
 
 
@@ -91,7 +96,7 @@ def replay_cmd(
     try:
         truth = read_labels(labels) if labels else None
     except (LabelError, OSError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        _error(str(exc))
         raise typer.Exit(2) from None
     out.mkdir(parents=True, exist_ok=True)
     columns = (
@@ -105,7 +110,7 @@ def replay_cmd(
         try:
             result = replay(logs, guard, lambda done, total: bar.update(task, completed=done, total=total))
         except LogError as exc:
-            console.print(f"[red]{exc}[/red]")
+            _error(str(exc))
             raise typer.Exit(2) from None
     summary = result.summary()
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
@@ -189,7 +194,7 @@ def _call(method: str, server: str, path: str, token: str | None = None, body: d
     try:
         r = httpx.request(method, server.rstrip("/") + path, json=body, headers=headers, timeout=30)
     except httpx.HTTPError as exc:
-        console.print(f"[red]cannot reach the guard at {server}: {exc}[/red]")
+        _error(f"cannot reach the guard at {server}: {exc}")
         raise typer.Exit(2) from None
     if r.status_code >= 400:
         detail = (
@@ -197,7 +202,7 @@ def _call(method: str, server: str, path: str, token: str | None = None, body: d
             if r.headers.get("content-type", "").startswith("application/json")
             else r.text
         )
-        console.print(f"[red]{method} {path}: HTTP {r.status_code}: {detail}[/red]")
+        _error(f"{method} {path}: HTTP {r.status_code}: {detail}")
         raise typer.Exit(1)
     return r.json()
 

@@ -109,9 +109,7 @@ def replay(
     log = read_log(paths)
     total = log.records
     sql = ", ".join(f"{expr} AS {alias}" for expr, alias in _SELECT)
-    reader = log.con.sql(f"SELECT {sql} FROM requests ORDER BY {quote(s.TIME)}").fetch_record_batch(
-        BATCH_ROWS
-    )
+    reader = log.con.sql(f"SELECT {sql} FROM requests ORDER BY {quote(s.TIME)}").to_arrow_reader(BATCH_ROWS)
     tallies: dict[str, AccountTally] = {}
     decide, done = guard.decide, 0
     for batch in reader:
