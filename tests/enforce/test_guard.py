@@ -73,7 +73,10 @@ def test_ban_and_replace_newcomer_is_caught_on_first_request(traffic: Traffic) -
             "user_agent.original": "curl/8",
         }
     )
-    assert d2.action == Action.ALLOW
+    assert d2.action < Action.THROTTLE and d2.outcome in (
+        "served",
+        "monitored",
+    )  # the shared agent only watches
 
 
 def test_template_alone_links_a_newcomer_with_fresh_infrastructure(traffic: Traffic) -> None:

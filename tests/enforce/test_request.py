@@ -83,36 +83,15 @@ def test_block_of_garbage_is_none_or_a_network(text) -> None:
     assert b is None or ipaddress.ip_network(b)
 
 
+def _user(text: str) -> list:
+    return [{"role": "user", "parts": [{"type": "text", "content": text}]}]
+
+
 @given(st.text(min_size=1, max_size=40), st.integers(0, 10**6), st.integers(0, 10**6))
 def test_template_fingerprint_ignores_the_slot_and_numbers(slot, a, b) -> None:
-    def msg(q: str) -> list:
-        return [
-            {
-                "role": "user",
-                "parts": [
-                    {
-                        "type": "text",
-                        "content": f"Solve step by step showing reasoning {q} now give the final answer {a}",
-                    }
-                ],
-            }
-        ]
-
-    def msg2(q: str) -> list:
-        return [
-            {
-                "role": "user",
-                "parts": [
-                    {
-                        "type": "text",
-                        "content": f"Solve step by step showing reasoning {q} now give the final answer {b}",
-                    }
-                ],
-            }
-        ]
-
-    fp1, multi = fingerprint(msg("first question about " + slot.replace(" ", "_")))
-    fp2, _ = fingerprint(msg2("second, much longer question about tensors and " + slot.replace(" ", "_")))
+    template = "Solve this step by step, showing all of your reasoning ({n} marks): {q}"
+    fp1, multi = fingerprint(_user(template.format(n=a, q="first question about " + slot)))
+    fp2, _ = fingerprint(_user(template.format(n=b, q="a much longer second question on tensors " + slot)))
     assert fp1 == fp2 and multi is False
 
 

@@ -11,16 +11,28 @@ from conftest import T0, ServerThread, Traffic, iso
 from typer.testing import CliRunner
 
 from aisac.cli import app as cli
-from aisac.enforce import Guard
+from aisac.enforce import Action, Guard, load_policy
 from aisac.enforce.appeals import AppealDesk, AppealError
+from aisac.enforce.policy import Range, Rule, When
 from aisac.enforce.server import create_app
 
 TOKEN = "s3cret"
 
 
+#: The default policy plus a rule that acts on strong campaign evidence alone, for the re-offence check.
+STRICT = load_policy().model_copy(
+    update={
+        "rules": [
+            *load_policy().rules,
+            Rule(name="burned-link", action=Action.DEGRADE, when=When(campaign_score=Range(gte=0.9))),
+        ]
+    }
+)
+
+
 @pytest.fixture
 def served(tmp_path):
-    guard = Guard()
+    guard = Guard(STRICT)
     desk = AppealDesk(tmp_path / "appeals.sqlite", guard)
     with ServerThread(create_app(guard, desk, TOKEN)) as srv:
         yield srv, guard, desk

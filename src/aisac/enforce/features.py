@@ -13,6 +13,10 @@ from aisac.enforce.policy import Detection
 #: Distinct parameter tuples / templates / conversations remembered per account (memory bound).
 CAP = 64
 CONV_CAP = 512
+#: How much of the behaviour score hangs on volume: campaigns spread over many small accounts on purpose.
+VOLUME_SHARE = 0.3
+#: How much of the behaviour score hangs on long outputs (short prompts, long answers).
+LONG_OUTPUT_GATE = 0.5
 
 
 class AccountFeatures:
@@ -53,7 +57,6 @@ class AccountFeatures:
         self.convs: set[str] = set()
         self.n_params = self.params_max = 0
         self.params: dict[tuple, int] = {}
-        self.tmpl_max = 0
         self.tmpls: dict[str, int] = {}
         self.multi_choice = 0
 
@@ -90,7 +93,8 @@ class AccountFeatures:
             self.n_msgs += 1
             self.single += not multi_turn
             if template is not None:
-                self._count(self.tmpls, template, "tmpl_max")
+                if template in self.tmpls or len(self.tmpls) < CAP:
+                    self.tmpls[template] = self.tmpls.get(template, 0) + 1
         if conversation is not None:
             self.n_conv += 1
             if conversation in self.convs:
@@ -127,7 +131,8 @@ class AccountFeatures:
         if self.n_params:
             out["uniform_params"] = self.params_max / self.n_params
         if self.n_msgs and self.tmpls:
-            out["template_reuse"] = self.tmpl_max / self.n_msgs
+            # Few distinct templates for many requests: 1 - distinct/requests, both counted up to CAP.
+            out["template_reuse"] = 1.0 - len(self.tmpls) / min(self.n_msgs, CAP)
         span_days = (self.last_t - self.first_t) / 86400.0
         if span_days >= 0.5:
             active = sum(1 for h in self.hours if h)
@@ -140,7 +145,8 @@ class AccountFeatures:
         return out
 
     def score(self, cfg: Detection) -> float:
-        """Behaviour score in [0, 1]: a weighted mean of the shape features, scaled by volume."""
+        """Behaviour score in [0, 1]: a weighted mean of the shape features, scaled by volume (the volume weight
+        only switches the scaling on or off)."""
         if self.n < cfg.min_requests:
             return 0.0
         feats = self.shape(cfg)
@@ -154,4 +160,9 @@ class AccountFeatures:
             den += weight
         if den == 0.0:
             return 0.0
-        return (num / den) * (0.5 + 0.5 * feats["volume"] * (w.volume > 0) + 0.5 * (w.volume == 0))
+        scale = 1.0 if w.volume == 0 else 1.0 - VOLUME_SHARE + VOLUME_SHARE * feats["volume"]
+        if "long_output" in feats:
+            # Distillation harvests long answers: steady, templated, round-the-clock traffic without them
+            # (cron jobs, batch extraction, support bots) is automation, not harvesting.
+            scale *= 1.0 - LONG_OUTPUT_GATE + LONG_OUTPUT_GATE * feats["long_output"]
+        return (num / den) * scale

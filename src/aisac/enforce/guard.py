@@ -17,7 +17,7 @@ from typing import Any
 
 from aisac.enforce.actions import OUTCOME_OF, STICKY, Action
 from aisac.enforce.features import AccountFeatures
-from aisac.enforce.links import ACCOUNT_KEYS, LinkGraph
+from aisac.enforce.links import ACCOUNT_KEYS, CLEAN, FLAGGED, UNKNOWN, LinkGraph
 from aisac.enforce.policy import CompiledPolicy, Evidence, Policy, load_policy
 from aisac.enforce.request import Request, RequestError, from_mapping
 from aisac.enforce.seed import Seed
@@ -105,7 +105,6 @@ class _Account:
         "ev",
         "ev_key",
         "features",
-        "flagged",
         "jurisdiction",
         "links",
         "pathway",
@@ -115,13 +114,14 @@ class _Account:
         "seed_flag",
         "seed_score",
         "sigs",
+        "status",
     )
 
     def __init__(self) -> None:
         self.features = AccountFeatures()
         self.links: set[str] = set()
         self.burned: set[str] = set()
-        self.flagged = False
+        self.status = UNKNOWN
         self.score = self.campaign = 0.0
         self.campaign_key: str | None = None
         self.scored_n = 0
@@ -250,9 +250,9 @@ class Guard:
         }
         self.state.lift(account_id, entry)
         if acct is not None:
-            if acct.flagged:
-                self.links.set_flag(acct.links, False)
-                acct.flagged = False
+            if acct.status != CLEAN:
+                self.links.set_status(acct.links, acct.status, CLEAN)
+                acct.status = CLEAN
             acct.ev_key = None
         return entry
 
@@ -367,7 +367,7 @@ class Guard:
 
         keys = self._keys(req, template)
         if len(acct.links) < ACCOUNT_KEYS and any(k not in acct.links for k in keys):
-            self.links.attach(acct.links, acct.flagged, keys)
+            self.links.attach(acct.links, acct.status, keys)
         snap = self.state.lookup(aid, keys)
         if snap.burned:
             acct.burned |= snap.burned
@@ -395,7 +395,7 @@ class Guard:
             or clear is not None
         ):
             self._rescore(acct, t, clear is not None, ignore)
-        campaign, ckey = self.links.campaign(keys, acct.flagged, snap.burned, ignore)
+        campaign, ckey = self.links.campaign(keys, acct.status, acct.links, snap.burned, ignore)
         if campaign < acct.campaign:
             campaign, ckey = acct.campaign, acct.campaign_key
         score, sigs, flagged = acct.score, acct.sigs, acct.seed_flag
@@ -424,11 +424,14 @@ class Guard:
         f = acct.features
         acct.scored_n = f.n
         acct.score = max(f.score(self.det), acct.seed_score)
-        flagged = (acct.score >= self.det.flag_score or acct.seed_flag) and not cleared
-        if flagged != acct.flagged:
-            self.links.set_flag(acct.links, flagged)
-            acct.flagged = flagged
-        full, key = self.links.campaign(acct.links, flagged, acct.burned, ignore)
+        if (acct.score >= self.det.flag_score or acct.seed_flag) and not cleared:
+            status = FLAGGED
+        else:
+            status = CLEAN if cleared or f.n >= self.det.min_requests else UNKNOWN
+        if status != acct.status:
+            self.links.set_status(acct.links, acct.status, status)
+            acct.status = status
+        full, key = self.links.campaign(acct.links, status, acct.links, acct.burned, ignore)
         if acct.seed_campaign > full and DETECTOR_CAMPAIGN not in ignore:
             full, key = acct.seed_campaign, DETECTOR_CAMPAIGN
         acct.campaign, acct.campaign_key = full, key

@@ -26,19 +26,21 @@ PREFIXES = {
 ACCOUNT_KEYS = 32
 ADDRESS_KEYS = 8
 _BLOCK_MEMO = 200_000
-_NETWORK = ("ip:", "net:")
+_WEAK = ("ip:", "net:", "ua:", "dom:")
+
+
+#: Account status for linking: too new to judge, vetted clean, or flagged.
+UNKNOWN, CLEAN, FLAGGED = 0, 1, 2
 
 
 class LinkGraph:
-    """Counts per key: [accounts on it, flagged accounts on it]."""
+    """Counts per key: [accounts on it, flagged accounts on it, vetted clean accounts on it]."""
 
     def __init__(self, cfg: Links):
         self.cfg = cfg
         self.keys: dict[str, list[int]] = {}
         self._weights = {p: getattr(cfg.weights, f) for p, f in PREFIXES.items()}
         self._blocks: dict[str, str | None] = {}
-        #: Bumped whenever a flagged count changes, so cached campaign scores know they may be stale.
-        self.epoch = 0
 
     def block(self, address: str) -> str | None:
         """The /24 (IPv4) or /48 (IPv6) holding `address`; None when it is not an address."""
@@ -57,9 +59,9 @@ class LinkGraph:
             self._blocks[address] = b
         return b
 
-    def attach(self, links: set[str], flagged: bool, keys: tuple[str, ...]) -> None:
-        """Record that an account (its key set `links`) was seen on `keys`. Exact addresses are capped per
-        account so that a rotating proxy pool cannot crowd out the account's card, agent and templates."""
+    def attach(self, links: set[str], status: int, keys: tuple[str, ...]) -> None:
+        """Record that an account (its key set `links`, its status) was seen on `keys`. Exact addresses
+        are capped per account so that a rotating proxy pool cannot crowd out its card, agent, templates."""
         for k in keys:
             if k in links or len(links) >= ACCOUNT_KEYS:
                 continue
@@ -68,65 +70,68 @@ class LinkGraph:
             links.add(k)
             st = self.keys.get(k)
             if st is None:
-                self.keys[k] = [1, int(flagged)]
+                self.keys[k] = [1, status == FLAGGED, status == CLEAN]
             else:
                 st[0] += 1
-                st[1] += flagged
-        if flagged:
-            self.epoch += 1
+                st[1] += status == FLAGGED
+                st[2] += status == CLEAN
 
-    def set_flag(self, links: set[str], flagged: bool) -> None:
-        step = 1 if flagged else -1
+    def set_status(self, links: set[str], old: int, new: int) -> None:
+        df, dc = (new == FLAGGED) - (old == FLAGGED), (new == CLEAN) - (old == CLEAN)
         for k in links:
-            self.keys[k][1] += step
-        self.epoch += 1
+            st = self.keys[k]
+            st[1] += df
+            st[2] += dc
 
-    def strength(self, key: str, self_flagged: bool) -> float:
-        """How strongly sharing `key` ties an account to flagged others, in [0, 1]."""
+    def strength(self, key: str, status: int, own: set[str]) -> float:
+        """How strongly sharing `key` ties an account to flagged others, in [0, 1]: the share of flagged
+        among the *vetted* other accounts on it (accounts too new to judge neither condemn nor excuse),
+        discounted by how many clean accounts share it."""
         st = self.keys.get(key)
         if st is None:
             return 0.0
-        others_flagged = st[1] - self_flagged
-        if others_flagged <= 0:
+        counted = key in own  # the account itself is on the key's counts only once attached
+        flagged = st[1] - (counted and status == FLAGGED)
+        if flagged <= 0:
             return 0.0
-        unflagged = st[0] - st[1] - (not self_flagged)
-        unflagged = max(unflagged, 0)
-        share = others_flagged / (others_flagged + unflagged)
-        conf = min(1.0, others_flagged / self.cfg.min_flagged)
+        clean = st[2] - (counted and status == CLEAN)
+        share = flagged / (flagged + clean)
+        conf = min(1.0, flagged / self.cfg.min_flagged)
         rare = self.cfg.rare_accounts
-        return self._weights[key.split(":", 1)[0]] * share * conf * rare / (rare + unflagged)
+        return self._weights[key.split(":", 1)[0]] * share * conf * rare / (rare + clean)
 
     def burned_strength(self, key: str) -> float:
         return self._weights[key.split(":", 1)[0]] * self.cfg.burned
 
     def campaign(
-        self, keys, self_flagged: bool, burned: set[str], ignore: frozenset[str]
+        self, keys, status: int, own: set[str], burned: set[str], ignore: frozenset[str]
     ) -> tuple[float, str | None]:
         """Noisy-or of the keys' strengths (a burned key counts at least its burned strength); top key.
 
-        Network keys (address, block) together count at most `network_cap`: an address is shared by
-        strangers behind NATs and proxies, so it corroborates but never condemns on its own."""
+        Weak keys (address, block, user agent, e-mail domain) together count at most `weak_cap`: they are
+        shared by strangers behind NATs and proxies or using one SDK or mail provider, so they corroborate
+        but never condemn on their own."""
         miss, miss_net, top, top_s = 1.0, 1.0, None, 0.0
         for k in keys:
             if k in ignore:
                 continue
-            s = self.strength(k, self_flagged)
+            s = self.strength(k, status, own)
             if k in burned:
                 s = max(s, self.burned_strength(k))
             if s > 0.0:
-                if k.startswith(_NETWORK):
+                if k.startswith(_WEAK):
                     miss_net *= 1.0 - s
                 else:
                     miss *= 1.0 - s
                 if s > top_s:
                     top, top_s = k, s
-        return 1.0 - miss * (1.0 - min(1.0 - miss_net, self.cfg.network_cap)), top
+        return 1.0 - miss * (1.0 - min(1.0 - miss_net, self.cfg.weak_cap)), top
 
     def burnable(self, links: set[str]) -> list[str]:
-        """Keys of a suspended account worth burning: mostly flagged accounts on them."""
+        """Keys of a suspended account worth burning: flagged accounts are the majority of the vetted ones."""
         out = []
         for k in links:
             st = self.keys.get(k)
-            if st and st[1] * 2 >= st[0] and self._weights[k.split(":", 1)[0]] > 0:
+            if st and st[1] >= st[2] and self._weights[k.split(":", 1)[0]] > 0:
                 out.append(k)
         return out

@@ -125,7 +125,7 @@ class Links(_Strict):
     rare_accounts: int = Field(50, ge=2, description="a key shared by more accounts than this counts less")
     min_flagged: int = Field(2, ge=1, description="flagged other accounts a key needs to count fully")
     burned: float = Field(0.95, ge=0, le=1, description="strength of a key of a suspended campaign")
-    network_cap: float = Field(0.45, ge=0, le=1, description="most that address and block keys add up to")
+    weak_cap: float = Field(0.45, ge=0, le=1, description="most that address, block, agent, domain add up to")
     burn_from: Action = Action.SUSPEND
 
     @field_validator("burn_from", mode="before")

@@ -1,8 +1,9 @@
 """Prompt template fingerprint: a cheap hash of a slot-normalised prompt.
 
-Campaigns fill one template with many questions; the fingerprint keeps the template (system text, the
-first and last words of the user turn, digits folded to 0) and drops the slot in the middle, so requests
-built from one template share a fingerprint while free-form prompts almost never do.
+Campaigns fill one template with many questions; the fingerprint keeps what a template fixes (the system
+text and the opening bytes of the first user turn, case and whitespace folded, digits folded to 0)
+and drops the rest, where the slot usually is. Bytes rather than words, so that scripts written
+without spaces (Chinese, Japanese) are cut the same way.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import re
 import orjson
 
 _DIGITS = re.compile(r"\d+")
-HEAD_WORDS = 6
-TAIL_WORDS = 3
-SYSTEM_CHARS = 80
+#: Bytes of UTF-8 kept: a byte budget keeps about as much of a CJK template (3 bytes a character, no
+#: spaces) as of an English one.
+HEAD_BYTES = 40
+SYSTEM_BYTES = 160
 
 
 def _text_of(message: dict) -> str:
@@ -26,6 +28,12 @@ def _text_of(message: dict) -> str:
         )
     content = message.get("content")
     return content if isinstance(content, str) else ""
+
+
+def _head(text: str, budget: int) -> bytes:
+    """The first `budget` bytes of the folded text (lower case, single spaces, digits as 0)."""
+    folded = " ".join(_DIGITS.sub("0", text[: budget * 2].lower()).split())
+    return folded.encode("utf-8")[:budget]
 
 
 def parse_messages(messages: str | list | None) -> list | None:
@@ -49,13 +57,11 @@ def fingerprint(messages: list) -> tuple[str | None, bool]:
         if role == "system":
             system = _text_of(m)
         elif role == "user":
-            user = _text_of(m)
+            if not user:
+                user = _text_of(m)
         elif role == "assistant":
             multi = True
     if not user:
         return None, multi
-    words = _DIGITS.sub("0", user.lower()).split()
-    if len(words) > HEAD_WORDS + TAIL_WORDS:
-        words = [*words[:HEAD_WORDS], "…", *words[-TAIL_WORDS:]]
-    key = _DIGITS.sub("0", system[:SYSTEM_CHARS].lower()) + "\x1f" + " ".join(words)
-    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest(), multi
+    key = _head(system, SYSTEM_BYTES) + b"\x1f" + _head(user, HEAD_BYTES)
+    return hashlib.blake2b(key, digest_size=8).hexdigest(), multi
