@@ -92,9 +92,8 @@ class AccountFeatures:
         if multi_turn is not None:
             self.n_msgs += 1
             self.single += not multi_turn
-            if template is not None:
-                if template in self.tmpls or len(self.tmpls) < CAP:
-                    self.tmpls[template] = self.tmpls.get(template, 0) + 1
+            if template is not None and (template in self.tmpls or len(self.tmpls) < CAP):
+                self.tmpls[template] = self.tmpls.get(template, 0) + 1
         if conversation is not None:
             self.n_conv += 1
             if conversation in self.convs:
@@ -145,8 +144,8 @@ class AccountFeatures:
         return out
 
     def score(self, cfg: Detection) -> float:
-        """Behaviour score in [0, 1]: a weighted mean of the shape features, scaled by volume (the volume weight
-        only switches the scaling on or off)."""
+        """Behaviour score in [0, 1]: a weighted mean of the shape features, scaled by volume and by the share
+        of long outputs (the volume weight only switches its scaling on or off)."""
         if self.n < cfg.min_requests:
             return 0.0
         feats = self.shape(cfg)
