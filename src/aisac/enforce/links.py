@@ -27,6 +27,9 @@ ACCOUNT_KEYS = 32
 ADDRESS_KEYS = 8
 _BLOCK_MEMO = 200_000
 _WEAK = ("ip:", "net:", "ua:", "dom:")
+#: Keys whose unvetted accounts dilute too: a prompt opening, a client or a mail provider can be shared by
+#: thousands of occasional users who never send enough requests to be vetted.
+_POPULAR = ("tpl:", "ua:", "dom:")
 
 
 #: Account status for linking: too new to judge, vetted clean, or flagged.
@@ -85,8 +88,8 @@ class LinkGraph:
 
     def strength(self, key: str, status: int, own: set[str]) -> float:
         """How strongly sharing `key` ties an account to flagged others, in [0, 1]: the share of flagged
-        among the *vetted* other accounts on it (accounts too new to judge neither condemn nor excuse),
-        discounted by how many clean accounts share it."""
+        among the *vetted* other accounts on it (accounts too new to judge neither condemn nor excuse; for
+        popular key types every other account dilutes), discounted by how many clean accounts share it."""
         st = self.keys.get(key)
         if st is None:
             return 0.0
@@ -95,6 +98,8 @@ class LinkGraph:
         if flagged <= 0:
             return 0.0
         clean = st[2] - (counted and status == CLEAN)
+        if key.startswith(_POPULAR):
+            clean = st[0] - counted - flagged  # phrasing and software are shared by crowds: all others dilute
         share = flagged / (flagged + clean)
         conf = min(1.0, flagged / self.cfg.min_flagged)
         rare = self.cfg.rare_accounts
@@ -128,10 +133,14 @@ class LinkGraph:
         return 1.0 - miss * (1.0 - min(1.0 - miss_net, self.cfg.weak_cap)), top
 
     def burnable(self, links: set[str]) -> list[str]:
-        """Keys of a suspended account worth burning: flagged accounts are the majority of the vetted ones."""
+        """Keys of a suspended account worth burning: shared by at least two flagged accounts, which are the
+        majority of the vetted accounts on it (of all accounts on it, for popular key types)."""
         out = []
         for k in links:
             st = self.keys.get(k)
-            if st and st[1] >= st[2] and self._weights[k.split(":", 1)[0]] > 0:
+            if st is None or st[1] < 2 or self._weights[k.split(":", 1)[0]] == 0:
+                continue
+            others = st[0] - st[1] if k.startswith(_POPULAR) else st[2]
+            if st[1] >= others:
                 out.append(k)
         return out
