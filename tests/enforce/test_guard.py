@@ -115,6 +115,21 @@ def test_carrier_nat_does_not_glue_strangers_to_a_campaign(traffic: Traffic) -> 
     assert guard.decide(newcomer).action < Action.THROTTLE
 
 
+def test_accounts_of_one_organisation_sharing_a_card_are_not_a_campaign(traffic: Traffic) -> None:
+    # An evaluation lab: three accounts of one organisation, one card, distillation-like benchmark sweeps.
+    lab = traffic.campaign("evals", accounts=3, requests_each=200, kind="eval_lab")
+    for r in traffic.records:
+        r["account.org_id"] = "org-evals"
+    outcomes, _ = run(Guard(), traffic.sorted_records())
+    for aid in lab:
+        assert outcomes[aid]["degraded"] + outcomes[aid]["blocked"] == 0, outcomes[aid]
+    # The same three accounts under three different organisations are a ring.
+    for r in traffic.records:
+        r["account.org_id"] = "org-" + r["account.id"]
+    outcomes, _ = run(Guard(), traffic.sorted_records())
+    assert all(outcomes[aid]["blocked"] > 0 for aid in lab)
+
+
 def test_throttle_uses_a_token_bucket_at_the_lowered_rate() -> None:
     policy = parse_policy("""
 version: t1

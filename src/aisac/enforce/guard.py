@@ -107,6 +107,7 @@ class _Account:
         "features",
         "jurisdiction",
         "links",
+        "org",
         "pathway",
         "score",
         "scored_n",
@@ -128,6 +129,7 @@ class _Account:
         self.created_at: float | None = None
         self.age_days: float | None = None
         self.pathway: str | None = None
+        self.org: str | None = None
         self.jurisdiction: str | None = None
         self.sigs: frozenset[str] = frozenset()
         self.seed_score = 0.0
@@ -340,6 +342,8 @@ class Guard:
             acct.created_at = req.created_at
         if req.pathway is not None:
             acct.pathway = req.pathway
+        if req.org is not None:
+            acct.org = req.org
         jurisdiction = req.geo_country or req.country
 
         template = multi = None
@@ -367,7 +371,7 @@ class Guard:
 
         keys = self._keys(req, template)
         if len(acct.links) < ACCOUNT_KEYS and any(k not in acct.links for k in keys):
-            self.links.attach(acct.links, acct.status, keys)
+            self.links.attach(acct.links, acct.status, keys, acct.org)
         snap = self.state.lookup(aid, keys)
         if snap.burned:
             acct.burned |= snap.burned
@@ -395,7 +399,7 @@ class Guard:
             or clear is not None
         ):
             self._rescore(acct, t, clear is not None, ignore)
-        campaign, ckey = self.links.campaign(keys, acct.status, acct.links, snap.burned, ignore)
+        campaign, ckey = self.links.campaign(keys, acct.status, acct.links, snap.burned, ignore, acct.org)
         if campaign < acct.campaign:
             campaign, ckey = acct.campaign, acct.campaign_key
         score, sigs, flagged = acct.score, acct.sigs, acct.seed_flag
@@ -431,7 +435,7 @@ class Guard:
         if status != acct.status:
             self.links.set_status(acct.links, acct.status, status)
             acct.status = status
-        full, key = self.links.campaign(acct.links, status, acct.links, acct.burned, ignore)
+        full, key = self.links.campaign(acct.links, status, acct.links, acct.burned, ignore, acct.org)
         if acct.seed_campaign > full and DETECTOR_CAMPAIGN not in ignore:
             full, key = acct.seed_campaign, DETECTOR_CAMPAIGN
         acct.campaign, acct.campaign_key = full, key

@@ -36,8 +36,12 @@ _POPULAR = ("tpl:", "ua:", "dom:")
 UNKNOWN, CLEAN, FLAGGED = 0, 1, 2
 
 
+#: Marks a key seen with accounts of more than one organisation (or with and without one).
+_MIXED = "\x00mixed"
+
+
 class LinkGraph:
-    """Counts per key: [accounts on it, flagged accounts on it, vetted clean accounts on it]."""
+    """Per key: [accounts on it, flagged accounts, vetted clean accounts, their one organisation or mixed]."""
 
     def __init__(self, cfg: Links):
         self.cfg = cfg
@@ -62,7 +66,7 @@ class LinkGraph:
             self._blocks[address] = b
         return b
 
-    def attach(self, links: set[str], status: int, keys: tuple[str, ...]) -> None:
+    def attach(self, links: set[str], status: int, keys: tuple[str, ...], org: str | None = None) -> None:
         """Record that an account (its key set `links`, its status) was seen on `keys`. Exact addresses
         are capped per account so that a rotating proxy pool cannot crowd out its card, agent, templates."""
         for k in keys:
@@ -73,11 +77,13 @@ class LinkGraph:
             links.add(k)
             st = self.keys.get(k)
             if st is None:
-                self.keys[k] = [1, status == FLAGGED, status == CLEAN]
+                self.keys[k] = [1, status == FLAGGED, status == CLEAN, org]
             else:
                 st[0] += 1
                 st[1] += status == FLAGGED
                 st[2] += status == CLEAN
+                if st[3] != org:
+                    st[3] = _MIXED
 
     def set_status(self, links: set[str], old: int, new: int) -> None:
         df, dc = (new == FLAGGED) - (old == FLAGGED), (new == CLEAN) - (old == CLEAN)
@@ -86,13 +92,13 @@ class LinkGraph:
             st[1] += df
             st[2] += dc
 
-    def strength(self, key: str, status: int, own: set[str]) -> float:
+    def strength(self, key: str, status: int, own: set[str], org: str | None = None) -> float:
         """How strongly sharing `key` ties an account to flagged others, in [0, 1]: the share of flagged
         among the *vetted* other accounts on it (accounts too new to judge neither condemn nor excuse; for
         popular key types every other account dilutes), discounted by how many clean accounts share it."""
         st = self.keys.get(key)
-        if st is None:
-            return 0.0
+        if st is None or (org is not None and st[3] == org):
+            return 0.0  # shared only inside one organisation: one customer's own accounts, not a campaign
         counted = key in own  # the account itself is on the key's counts only once attached
         flagged = st[1] - (counted and status == FLAGGED)
         if flagged <= 0:
@@ -109,7 +115,13 @@ class LinkGraph:
         return self._weights[key.split(":", 1)[0]] * self.cfg.burned
 
     def campaign(
-        self, keys, status: int, own: set[str], burned: set[str], ignore: frozenset[str]
+        self,
+        keys,
+        status: int,
+        own: set[str],
+        burned: set[str],
+        ignore: frozenset[str],
+        org: str | None = None,
     ) -> tuple[float, str | None]:
         """Noisy-or of the keys' strengths (a burned key counts at least its burned strength); top key.
 
@@ -120,7 +132,7 @@ class LinkGraph:
         for k in keys:
             if k in ignore:
                 continue
-            s = self.strength(k, status, own)
+            s = self.strength(k, status, own, org)
             if k in burned:
                 s = max(s, self.burned_strength(k))
             if s > 0.0:

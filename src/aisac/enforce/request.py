@@ -33,6 +33,7 @@ class Request:
     payment: str | None = None
     user_agent: str | None = None
     email_domain: str | None = None
+    org: str | None = None
     model: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
@@ -130,6 +131,7 @@ def from_mapping(d: Any) -> Request:
         payment=_text(d, s.PAYMENT, faults),
         user_agent=_text(d, s.USER_AGENT, faults),
         email_domain=_text(d, s.EMAIL_DOMAIN, faults),
+        org=_text(d, s.ORG, faults),
         model=_text(d, s.MODEL, faults),
         input_tokens=_int(d, s.INPUT_TOKENS, faults, 0),
         output_tokens=_int(d, s.OUTPUT_TOKENS, faults, 0),
