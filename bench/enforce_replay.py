@@ -71,14 +71,15 @@ def markdown(reports: list[dict]) -> str:
         lines.append(f"| {p} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "| week | requests | benign degraded or worse | heavy benign susp./rev. | replay decisions/s |",
-        "| --- | --- | --- | --- | --- |",
+        "| week | requests | benign degraded or worse | heavy benign susp./rev. | decisions/s | faults |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for w, r in zip(weeks, reports, strict=True):
         o = r["overall"]
         lines.append(
             f"| {w} | {r['run']['requests']} | {o['benign_degraded_or_worse']:.4%} | "
-            f"{o['heavy_benign_suspended_or_revoked']} | {r['run']['decisions_per_s']} |"
+            f"{o['heavy_benign_suspended_or_revoked']} | {r['run']['decisions_per_s']} | "
+            f"{sum(r['run']['guard_faults'].values())} |"
         )
     return "\n".join(lines)
 

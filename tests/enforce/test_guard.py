@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 import pytest
-from conftest import T0, Traffic, iso
+from conftest import T0, Traffic, iso, messages
 
 from aisac.enforce import Action, Guard, load_policy
 from aisac.enforce.policy import parse_policy
@@ -128,6 +128,42 @@ def test_accounts_of_one_organisation_sharing_a_card_are_not_a_campaign(traffic:
         r["account.org_id"] = "org-" + r["account.id"]
     outcomes, _ = run(Guard(), traffic.sorted_records())
     assert all(outcomes[aid]["blocked"] > 0 for aid in lab)
+
+
+def _harness(aid: str, i: int, created: float, org: str | None) -> dict:
+    """A coding-agent request: fixed harness system prompt, varying task, modest outputs."""
+    rec = {
+        "time": iso(T0 + 3600 + i * 13.0),
+        "account.id": aid,
+        "gen_ai.request.model": "frontier-1",
+        "gen_ai.usage.input_tokens": 4000,
+        "gen_ai.usage.output_tokens": 900,
+        "client.address": f"192.0.2.{i % 200}",
+        "account.payment_fingerprint": f"card-{aid}",
+        "account.created_at": iso(created),
+        "gen_ai.input.messages": messages(
+            "You are an autonomous engineer. Narrate every tool call in full.",
+            [("user", f"Task {i}: fix the failing test in repo {aid}")],
+        ),
+    }
+    if org:
+        rec["account.org_id"] = org
+    return rec
+
+
+def test_a_crowd_of_fresh_accounts_on_one_harness_prompt_is_sent_to_review() -> None:
+    guard = Guard()
+    fresh = [_harness(f"farm-{a}", i * 25 + a, T0 - 20 * 86400, None) for i in range(30) for a in range(25)]
+    outcomes, _ = run(guard, sorted(fresh, key=lambda r: r["time"]))
+    assert sum(o["challenged"] for o in outcomes.values()) > 0.5 * len(fresh)
+    assert guard.state.standing("farm-24")["rules"] == ["sybil-cluster-review"]
+    # Established customers sharing one vendor's harness prompt are left alone.
+    guard = Guard()
+    old = [
+        _harness(f"cust-{a}", i * 25 + a, T0 - 400 * 86400, f"org-{a}") for i in range(30) for a in range(25)
+    ]
+    outcomes, first = run(guard, sorted(old, key=lambda r: r["time"]))
+    assert first == {}
 
 
 def test_throttle_uses_a_token_bucket_at_the_lowered_rate() -> None:

@@ -90,8 +90,8 @@ def _user(text: str) -> list:
 @given(st.text(min_size=1, max_size=40), st.integers(0, 10**6), st.integers(0, 10**6))
 def test_template_fingerprint_ignores_the_slot_and_numbers(slot, a, b) -> None:
     template = "Solve this step by step, showing all of your reasoning ({n} marks): {q}"
-    fp1, multi = fingerprint(_user(template.format(n=a, q="first question about " + slot)))
-    fp2, _ = fingerprint(_user(template.format(n=b, q="a much longer second question on tensors " + slot)))
+    fp1, _, multi = fingerprint(_user(template.format(n=a, q="first question about " + slot)))
+    fp2, _, _ = fingerprint(_user(template.format(n=b, q="a much longer second question on tensors " + slot)))
     assert fp1 == fp2 and multi is False
 
 
@@ -104,5 +104,5 @@ def test_template_fingerprint_tells_templates_and_turns_apart() -> None:
         ' {"role": "assistant", "parts": [{"type": "text", "content": "hi"}]}]'
     )
     assert fingerprint(a)[0] != fingerprint(b)[0]
-    assert fingerprint(b)[1] is True
+    assert fingerprint(b)[2] is True
     assert parse_messages("{}") is None and parse_messages("not json") is None

@@ -15,6 +15,8 @@ CAP = 64
 CONV_CAP = 512
 #: How much of the behaviour score hangs on volume: campaigns spread over many small accounts on purpose.
 VOLUME_SHARE = 0.3
+#: Weight of the latest request in the recent share of long outputs (an average over ~1/RECENT requests).
+RECENT = 0.05
 #: How much of the behaviour score hangs on long outputs (short prompts, long answers).
 LONG_OUTPUT_GATE = 0.5
 
@@ -32,6 +34,7 @@ class AccountFeatures:
         "hours",
         "last_t",
         "long_out",
+        "long_recent",
         "multi_choice",
         "n",
         "n_conv",
@@ -52,6 +55,7 @@ class AccountFeatures:
         self.gap_mean = self.gap_m2 = 0.0
         self.hours = [0] * 24
         self.n_tokens = self.long_out = 0
+        self.long_recent = 0.0
         self.n_msgs = self.single = 0
         self.n_conv = self.conv_seen = 0
         self.convs: set[str] = set()
@@ -87,8 +91,9 @@ class AccountFeatures:
         if output_tokens is not None and input_tokens is not None:
             self.n_tokens += 1
             lo = cfg.long_output
-            if output_tokens >= lo.min_output_tokens and output_tokens >= lo.ratio * input_tokens:
-                self.long_out += 1
+            long = output_tokens >= lo.min_output_tokens and output_tokens >= lo.ratio * input_tokens
+            self.long_out += long
+            self.long_recent += RECENT * (long - self.long_recent)
         if multi_turn is not None:
             self.n_msgs += 1
             self.single += not multi_turn
@@ -122,7 +127,9 @@ class AccountFeatures:
         days = max((self.last_t - self.first_t) / 86400.0, 1.0)
         out["volume"] = min(1.0, math.log1p(self.n / days) / math.log1p(cfg.volume_per_day))
         if self.n_tokens:
-            out["long_output"] = self.long_out / self.n_tokens
+            # The lifetime share, or the recent one when higher: an old account that turns to harvesting
+            # (bought, taken over) is judged on what it does now, not diluted by its quiet past.
+            out["long_output"] = max(self.long_out / self.n_tokens, self.long_recent)
         if self.n_msgs:
             out["single_turn"] = self.single / self.n_msgs
         elif self.n_conv:

@@ -28,6 +28,8 @@ log = logging.getLogger("aisac.enforce.guard")
 
 #: After an upheld appeal, the behaviour score counts again only once it exceeds what the analyst saw by this.
 ALLOW_MARGIN = 0.1
+#: Accounts whose campaign score reaches LINKED are rescored every LINKED_RESCORE requests.
+LINKED, LINKED_RESCORE = 0.5, 4
 #: The campaign key of campaign evidence that came from the batch detector's seed files.
 DETECTOR_CAMPAIGN = "detector-campaign"
 
@@ -101,6 +103,7 @@ class _Account:
         "burned",
         "campaign",
         "campaign_key",
+        "cluster",
         "created_at",
         "ev",
         "ev_key",
@@ -125,6 +128,7 @@ class _Account:
         self.status = UNKNOWN
         self.score = self.campaign = 0.0
         self.campaign_key: str | None = None
+        self.cluster = 0.0
         self.scored_n = 0
         self.created_at: float | None = None
         self.age_days: float | None = None
@@ -199,7 +203,7 @@ class Guard:
             "choice_count": dg.choice_count,
             "reasoning": dg.reasoning,
         }
-        self._link_on = {p: w > 0 for p, w in self.links._weights.items()}
+        self._link_on = {p: w > 0 for p, w in self.links.weights.items()}
 
     # -- public API ---------------------------------------------------------------------------------------
 
@@ -312,7 +316,7 @@ class Guard:
         self.accounts[account_id] = acct
         return acct
 
-    def _keys(self, req: Request, template: str | None) -> tuple[str, ...]:
+    def _keys(self, req: Request, template: str | None, system: str | None) -> tuple[str, ...]:
         on, keys = self._link_on, []
         if req.payment and on["pay"]:
             keys.append("pay:" + req.payment)
@@ -325,6 +329,8 @@ class Guard:
             keys.append("ua:" + req.user_agent)
         if template and on["tpl"]:
             keys.append("tpl:" + template)
+        if system and on["sys"]:
+            keys.append("sys:" + system)
         if req.email_domain and on["dom"]:
             keys.append("dom:" + req.email_domain.lower())
         return tuple(keys)
@@ -346,13 +352,13 @@ class Guard:
             acct.org = req.org
         jurisdiction = req.geo_country or req.country
 
-        template = multi = None
+        template = system = multi = None
         if req.messages is not None:
             msgs = parse_messages(req.messages)
             if msgs is None:
                 self._fault("bad_field", f"{aid}: gen_ai.input.messages is not a JSON array")
             else:
-                template, multi = fingerprint(msgs)
+                template, system, multi = fingerprint(msgs)
         params = None
         if req.temperature is not None or req.max_tokens is not None or req.choice_count is not None:
             params = (req.temperature, req.max_tokens, req.choice_count)
@@ -369,9 +375,10 @@ class Guard:
             self.det,
         )
 
-        keys = self._keys(req, template)
+        keys = self._keys(req, template, system)
         if len(acct.links) < ACCOUNT_KEYS and any(k not in acct.links for k in keys):
-            self.links.attach(acct.links, acct.status, keys, acct.org)
+            young = acct.created_at is not None and t - acct.created_at < self.det.links.young_days * 86400
+            self.links.attach(acct.links, acct.status, keys, acct.org, young)
         snap = self.state.lookup(aid, keys)
         if snap.burned:
             acct.burned |= snap.burned
@@ -392,16 +399,19 @@ class Guard:
 
         clear = _Clearance.of(snap.allowed) if snap.allowed else None
         ignore = clear.keys if clear else frozenset()
+        since = f.n - acct.scored_n
         if (
-            f.n - acct.scored_n >= self.det.rescore_every
+            since >= self.det.rescore_every
             or f.n == self.det.min_requests
             or acct.scored_n == 0
             or clear is not None
+            or (since >= LINKED_RESCORE and acct.campaign >= LINKED)  # tied to a campaign: watch closely
         ):
             self._rescore(acct, t, clear is not None, ignore)
         campaign, ckey = self.links.campaign(keys, acct.status, acct.links, snap.burned, ignore, acct.org)
         if campaign < acct.campaign:
             campaign, ckey = acct.campaign, acct.campaign_key
+        cluster = max(acct.cluster, self.links.cluster(keys))
         score, sigs, flagged = acct.score, acct.sigs, acct.seed_flag
         if clear is not None:
             score, sigs, flagged = clear.apply(score, sigs, flagged)
@@ -409,6 +419,7 @@ class Guard:
         ev_key = (
             score,
             campaign,
+            cluster,
             sigs,
             jurisdiction,
             acct.age_days,
@@ -417,7 +428,7 @@ class Guard:
         )
         if ev_key != acct.ev_key:
             evidence = Evidence(
-                score, campaign, f.n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged
+                score, campaign, f.n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged, cluster
             )
             acct.ev = self.compiled.evaluate(evidence)
             acct.ev_key = ev_key
@@ -439,6 +450,7 @@ class Guard:
         if acct.seed_campaign > full and DETECTOR_CAMPAIGN not in ignore:
             full, key = acct.seed_campaign, DETECTOR_CAMPAIGN
         acct.campaign, acct.campaign_key = full, key
+        acct.cluster = self.links.cluster(acct.links)
         if acct.created_at is not None:
             acct.age_days = max(0.0, (t - acct.created_at) / 86400.0)
 
@@ -508,6 +520,7 @@ class Guard:
             "account_score": round(acct.score, 4),
             "campaign_score": round(campaign, 4),
             "campaign_key": ckey,
+            "cluster_score": round(acct.cluster, 4),
             "requests": acct.features.n,
             "signatures": sorted(acct.sigs),
             "detector_flagged": acct.seed_flag,

@@ -15,6 +15,7 @@ from aisac.enforce.policy import Links
 
 #: Key prefix -> field of LinkWeights.
 PREFIXES = {
+    "sys": "template",
     "pay": "payment",
     "ip": "address",
     "net": "block",
@@ -27,9 +28,11 @@ ACCOUNT_KEYS = 32
 ADDRESS_KEYS = 8
 _BLOCK_MEMO = 200_000
 _WEAK = ("ip:", "net:", "ua:", "dom:")
+#: Keys whose crowds of young accounts make a cluster.
+_CLUSTER = ("pay:", "tpl:", "sys:")
 #: Keys whose unvetted accounts dilute too: a prompt opening, a client or a mail provider can be shared by
 #: thousands of occasional users who never send enough requests to be vetted.
-_POPULAR = ("tpl:", "ua:", "dom:")
+_POPULAR = ("tpl:", "sys:", "ua:", "dom:")
 
 
 #: Account status for linking: too new to judge, vetted clean, or flagged.
@@ -41,12 +44,12 @@ _MIXED = "\x00mixed"
 
 
 class LinkGraph:
-    """Per key: [accounts on it, flagged accounts, vetted clean accounts, their one organisation or mixed]."""
+    """Per key: [accounts on it, flagged, vetted clean, their one organisation or mixed, young accounts]."""
 
     def __init__(self, cfg: Links):
         self.cfg = cfg
         self.keys: dict[str, list[int]] = {}
-        self._weights = {p: getattr(cfg.weights, f) for p, f in PREFIXES.items()}
+        self.weights = {p: getattr(cfg.weights, f) for p, f in PREFIXES.items()}
         self._blocks: dict[str, str | None] = {}
 
     def block(self, address: str) -> str | None:
@@ -66,7 +69,9 @@ class LinkGraph:
             self._blocks[address] = b
         return b
 
-    def attach(self, links: set[str], status: int, keys: tuple[str, ...], org: str | None = None) -> None:
+    def attach(
+        self, links: set[str], status: int, keys: tuple[str, ...], org: str | None = None, young: bool = False
+    ) -> None:
         """Record that an account (its key set `links`, its status) was seen on `keys`. Exact addresses
         are capped per account so that a rotating proxy pool cannot crowd out its card, agent, templates."""
         for k in keys:
@@ -77,13 +82,14 @@ class LinkGraph:
             links.add(k)
             st = self.keys.get(k)
             if st is None:
-                self.keys[k] = [1, status == FLAGGED, status == CLEAN, org]
+                self.keys[k] = [1, status == FLAGGED, status == CLEAN, org, young]
             else:
                 st[0] += 1
+                st[4] += young
                 st[1] += status == FLAGGED
                 st[2] += status == CLEAN
-                if st[3] != org:
-                    st[3] = _MIXED
+                if org is None or st[3] != org:
+                    st[3] = _MIXED  # accounts without an organisation are each their own customer
 
     def set_status(self, links: set[str], old: int, new: int) -> None:
         df, dc = (new == FLAGGED) - (old == FLAGGED), (new == CLEAN) - (old == CLEAN)
@@ -109,10 +115,22 @@ class LinkGraph:
         share = flagged / (flagged + clean)
         conf = min(1.0, flagged / self.cfg.min_flagged)
         rare = self.cfg.rare_accounts
-        return self._weights[key.split(":", 1)[0]] * share * conf * rare / (rare + clean)
+        return self.weights[key.split(":", 1)[0]] * share * conf * rare / (rare + clean)
+
+    def cluster(self, keys) -> float:
+        """Share of young accounts on the most-shared card or template that spans several organisations and
+        at least `cluster_min` accounts: a crowd of fresh accounts on one card or prompt is a sybil farm
+        even before any of them behaves badly; established customers sharing a prompt are not."""
+        best = 0.0
+        for k in keys:
+            if k.startswith(_CLUSTER):
+                st = self.keys.get(k)
+                if st is not None and st[0] >= self.cfg.cluster_min and st[3] == _MIXED:
+                    best = max(best, st[4] / st[0])
+        return best
 
     def burned_strength(self, key: str) -> float:
-        return self._weights[key.split(":", 1)[0]] * self.cfg.burned
+        return self.weights[key.split(":", 1)[0]] * self.cfg.burned
 
     def campaign(
         self,
@@ -150,7 +168,7 @@ class LinkGraph:
         out = []
         for k in links:
             st = self.keys.get(k)
-            if st is None or st[1] < 2 or self._weights[k.split(":", 1)[0]] == 0:
+            if st is None or st[1] < 2 or self.weights[k.split(":", 1)[0]] == 0:
                 continue
             others = st[0] - st[1] if k.startswith(_POPULAR) else st[2]
             if st[1] >= others:

@@ -59,6 +59,7 @@ class When(_Strict):
 
     account_score: Range | None = None
     campaign_score: Range | None = None
+    cluster_score: Range | None = None
     requests: Range | None = None
     account_age_days: Range | None = None
     pathway: list[str] | None = None
@@ -126,6 +127,8 @@ class Links(_Strict):
     min_flagged: int = Field(2, ge=1, description="flagged other accounts a key needs to count fully")
     burned: float = Field(0.95, ge=0, le=1, description="strength of a key of a suspended campaign")
     weak_cap: float = Field(0.45, ge=0, le=1, description="most that address, block, agent, domain add up to")
+    young_days: float = Field(60.0, gt=0, description="accounts younger than this count as young in clusters")
+    cluster_min: int = Field(20, ge=2, description="accounts a card or template needs to be judged a cluster")
     burn_from: Action = Action.SUSPEND
 
     @field_validator("burn_from", mode="before")
@@ -245,6 +248,7 @@ class Evidence:
     jurisdiction: str | None = None
     signatures: frozenset[str] = frozenset()
     detector_flagged: bool = False
+    cluster_score: float = 0.0
 
 
 Predicate = Callable[[Evidence], bool]
@@ -252,7 +256,7 @@ Predicate = Callable[[Evidence], bool]
 
 def _compile_when(w: When, flagged: frozenset[str]) -> list[Predicate]:
     preds: list[Predicate] = []
-    for name in ("account_score", "campaign_score", "requests"):
+    for name in ("account_score", "campaign_score", "cluster_score", "requests"):
         rng: Range | None = getattr(w, name)
         if rng is not None:
             t = rng.test()
@@ -278,7 +282,7 @@ def _compile_when(w: When, flagged: frozenset[str]) -> list[Predicate]:
     return preds
 
 
-_NUMERIC = ("account_score", "campaign_score", "requests", "account_age_days")
+_NUMERIC = ("account_score", "campaign_score", "cluster_score", "requests", "account_age_days")
 _CACHE_CAP = 100_000
 
 

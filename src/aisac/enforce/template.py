@@ -47,8 +47,10 @@ def parse_messages(messages: str | list | None) -> list | None:
     return value if isinstance(value, list) else None
 
 
-def fingerprint(messages: list) -> tuple[str | None, bool]:
-    """(template fingerprint or None when there is no user text, whether the request is multi-turn)."""
+def fingerprint(messages: list) -> tuple[str | None, str | None, bool]:
+    """(template fingerprint or None when there is no user text, system prompt fingerprint or None,
+    whether the request is multi-turn). The system prompt alone is a second key: harnesses keep it fixed
+    while the first user turn varies with the task."""
     system, user, multi = "", "", False
     for m in messages:
         if not isinstance(m, dict):
@@ -61,7 +63,9 @@ def fingerprint(messages: list) -> tuple[str | None, bool]:
                 user = _text_of(m)
         elif role == "assistant":
             multi = True
+    sys_head = _head(system, SYSTEM_BYTES) if system else b""
+    sys_fp = hashlib.blake2b(sys_head, digest_size=8).hexdigest() if sys_head else None
     if not user:
-        return None, multi
-    key = _head(system, SYSTEM_BYTES) + b"\x1f" + _head(user, HEAD_BYTES)
-    return hashlib.blake2b(key, digest_size=8).hexdigest(), multi
+        return None, sys_fp, multi
+    key = sys_head + b"\x1f" + _head(user, HEAD_BYTES)
+    return hashlib.blake2b(key, digest_size=8).hexdigest(), sys_fp, multi
