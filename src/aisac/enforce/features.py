@@ -46,6 +46,7 @@ class AccountFeatures:
         "single",
         "tmpl_max",
         "tmpls",
+        "uses",
     )
 
     def __init__(self) -> None:
@@ -62,6 +63,8 @@ class AccountFeatures:
         self.n_params = self.params_max = 0
         self.params: dict[tuple, int] = {}
         self.tmpls: dict[str, int] = {}
+        #: Requests per prompt link key ("tpl:..", "sys:.."), for how much of the traffic a prompt covers.
+        self.uses: dict[str, int] = {}
         self.multi_choice = 0
 
     def observe(
@@ -110,6 +113,14 @@ class AccountFeatures:
             self._count(self.params, params, "params_max")
         if choice_count is not None and choice_count > 1:
             self.multi_choice += 1
+
+    def use(self, key: str) -> None:
+        if key in self.uses or len(self.uses) < CAP:
+            self.uses[key] = self.uses.get(key, 0) + 1
+
+    def coverage(self, key: str) -> float:
+        """Share of the account's requests with messages that used this prompt key (1 use if unknown)."""
+        return self.uses.get(key, 1) / max(self.n_msgs, 1)
 
     def _count(self, counts: dict, key: object, best: str) -> None:
         c = counts.get(key)

@@ -376,6 +376,10 @@ class Guard:
         )
 
         keys = self._keys(req, template, system)
+        if template is not None:
+            f.use("tpl:" + template)
+        if system is not None:
+            f.use("sys:" + system)
         if len(acct.links) < ACCOUNT_KEYS and any(k not in acct.links for k in keys):
             young = acct.created_at is not None and t - acct.created_at < self.det.links.young_days * 86400
             self.links.attach(acct.links, acct.status, keys, acct.org, young)
@@ -408,7 +412,9 @@ class Guard:
             or (since >= LINKED_RESCORE and acct.campaign >= LINKED)  # tied to a campaign: watch closely
         ):
             self._rescore(acct, t, clear is not None, ignore)
-        campaign, ckey = self.links.campaign(keys, acct.status, acct.links, snap.burned, ignore, acct.org)
+        campaign, ckey = self.links.campaign(
+            keys, acct.status, acct.links, snap.burned, ignore, acct.org, f.coverage
+        )
         if campaign < acct.campaign:
             campaign, ckey = acct.campaign, acct.campaign_key
         cluster = max(acct.cluster, self.links.cluster(keys))
@@ -446,7 +452,9 @@ class Guard:
         if status != acct.status:
             self.links.set_status(acct.links, acct.status, status)
             acct.status = status
-        full, key = self.links.campaign(acct.links, status, acct.links, acct.burned, ignore, acct.org)
+        full, key = self.links.campaign(
+            acct.links, status, acct.links, acct.burned, ignore, acct.org, f.coverage
+        )
         if acct.seed_campaign > full and DETECTOR_CAMPAIGN not in ignore:
             full, key = acct.seed_campaign, DETECTOR_CAMPAIGN
         acct.campaign, acct.campaign_key = full, key

@@ -10,6 +10,7 @@ flagged accounts condemns a new account on its first request.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 
 from aisac.enforce.policy import Links
 
@@ -28,6 +29,10 @@ ACCOUNT_KEYS = 32
 ADDRESS_KEYS = 8
 _BLOCK_MEMO = 200_000
 _WEAK = ("ip:", "net:", "ua:", "dom:")
+#: Prompt keys, weighed by how much of an account's traffic uses them; a prompt key of at least this
+#: strength is tainted.
+_PROMPT = ("tpl:", "sys:")
+_TAINTED = 0.3
 #: Keys whose crowds of young accounts make a cluster.
 _CLUSTER = ("pay:", "tpl:", "sys:")
 #: Keys whose unvetted accounts dilute too: a prompt opening, a client or a mail provider can be shared by
@@ -140,27 +145,38 @@ class LinkGraph:
         burned: set[str],
         ignore: frozenset[str],
         org: str | None = None,
+        coverage: Callable[[str], float] | None = None,
     ) -> tuple[float, str | None]:
         """Noisy-or of the keys' strengths (a burned key counts at least its burned strength); top key.
 
         Weak keys (address, block, user agent, e-mail domain) together count at most `weak_cap`: they are
         shared by strangers behind NATs and proxies or using one SDK or mail provider, so they corroborate
-        but never condemn on their own."""
-        miss, miss_net, top, top_s = 1.0, 1.0, None, 0.0
+        but never condemn on their own. Prompt keys (template, system prompt) count as strongly as the
+        share of the account's requests that use tainted prompts (`coverage`): a router passing a few of
+        a campaign's prompts among many customers' is not the campaign, an account sending nothing else is.
+        """
+        miss, miss_weak, top, top_s = 1.0, 1.0, None, 0.0
+        prompt_s = prompt_cov = 0.0
         for k in keys:
             if k in ignore:
                 continue
             s = self.strength(k, status, own, org)
             if k in burned:
                 s = max(s, self.burned_strength(k))
-            if s > 0.0:
-                if k.startswith(_WEAK):
-                    miss_net *= 1.0 - s
-                else:
-                    miss *= 1.0 - s
-                if s > top_s:
-                    top, top_s = k, s
-        return 1.0 - miss * (1.0 - min(1.0 - miss_net, self.cfg.weak_cap)), top
+            if s <= 0.0:
+                continue
+            if k.startswith(_PROMPT):
+                if s >= _TAINTED:
+                    prompt_s = max(prompt_s, s)
+                    prompt_cov += coverage(k) if coverage else 1.0
+            elif k.startswith(_WEAK):
+                miss_weak *= 1.0 - s
+            else:
+                miss *= 1.0 - s
+            if s > top_s:
+                top, top_s = k, s
+        miss *= 1.0 - prompt_s * min(1.0, prompt_cov / self.cfg.prompt_share_full)
+        return 1.0 - miss * (1.0 - min(1.0 - miss_weak, self.cfg.weak_cap)), top
 
     def burnable(self, links: set[str]) -> list[str]:
         """Keys of a suspended account worth burning: shared by at least two flagged accounts, which are the

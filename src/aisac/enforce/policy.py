@@ -127,6 +127,12 @@ class Links(_Strict):
     min_flagged: int = Field(2, ge=1, description="flagged other accounts a key needs to count fully")
     burned: float = Field(0.95, ge=0, le=1, description="strength of a key of a suspended campaign")
     weak_cap: float = Field(0.45, ge=0, le=1, description="most that address, block, agent, domain add up to")
+    prompt_share_full: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="share of an account's requests on tainted prompts at which they count fully",
+    )
     young_days: float = Field(60.0, gt=0, description="accounts younger than this count as young in clusters")
     cluster_min: int = Field(20, ge=2, description="accounts a card or template needs to be judged a cluster")
     burn_from: Action = Action.SUSPEND
