@@ -380,7 +380,7 @@ class Guard:
             f.use("tpl:" + template)
         if system is not None:
             f.use("sys:" + system)
-        if len(acct.links) < ACCOUNT_KEYS and any(k not in acct.links for k in keys):
+        if len(acct.links) < ACCOUNT_KEYS and not acct.links.issuperset(keys):
             young = acct.created_at is not None and t - acct.created_at < self.det.links.young_days * 86400
             self.links.attach(acct.links, acct.status, keys, acct.org, young)
         snap = self.state.lookup(aid, keys)

@@ -58,20 +58,23 @@ class LinkGraph:
         self._blocks: dict[str, str | None] = {}
 
     def block(self, address: str) -> str | None:
-        """The /24 (IPv4) or /48 (IPv6) holding `address`; None when it is not an address."""
-        b = self._blocks.get(address)
-        if b is None and address not in self._blocks:
-            parts = address.split(".")
-            if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts):
-                return f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0/24"
+        """The /24 (IPv4) or /48 (IPv6) holding `address`; None when it is not an address. Memoised."""
+        try:
+            return self._blocks[address]
+        except KeyError:
+            pass
+        parts = address.split(".")
+        if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts):
+            b: str | None = f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0/24"
+        else:
             try:
                 ip = ipaddress.ip_address(address)
                 b = str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
             except ValueError:
                 b = None
-            if len(self._blocks) >= _BLOCK_MEMO:
-                self._blocks.clear()
-            self._blocks[address] = b
+        if len(self._blocks) >= _BLOCK_MEMO:
+            self._blocks.clear()
+        self._blocks[address] = b
         return b
 
     def attach(
