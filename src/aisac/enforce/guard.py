@@ -380,7 +380,8 @@ class Guard:
             f.use("tpl:" + template)
         if system is not None:
             f.use("sys:" + system)
-        if len(acct.links) < ACCOUNT_KEYS and not acct.links.issuperset(keys):
+        known = acct.links.issuperset(keys)
+        if len(acct.links) < ACCOUNT_KEYS and not known:
             young = acct.created_at is not None and t - acct.created_at < self.det.links.young_days * 86400
             self.links.attach(acct.links, acct.status, keys, acct.org, young)
         snap = self.state.lookup(aid, keys)
@@ -407,17 +408,23 @@ class Guard:
         if (
             since >= self.det.rescore_every
             or f.n == self.det.min_requests
-            or acct.scored_n == 0
             or clear is not None
-            or (since >= LINKED_RESCORE and acct.campaign >= LINKED)  # tied to a campaign: watch closely
+            # tied to a campaign but not yet stopped: watch closely
+            or (since >= LINKED_RESCORE and acct.campaign >= LINKED and snap.standing is None)
         ):
             self._rescore(acct, t, clear is not None, ignore)
-        campaign, ckey = self.links.campaign(
-            keys, acct.status, acct.links, snap.burned, ignore, acct.org, f.coverage
-        )
-        if campaign < acct.campaign:
-            campaign, ckey = acct.campaign, acct.campaign_key
-        cluster = max(acct.cluster, self.links.cluster(keys))
+        if acct.created_at is not None:
+            acct.age_days = float((t - acct.created_at) // 86400)  # whole days: the evidence changes daily
+        campaign, ckey, cluster = acct.campaign, acct.campaign_key, acct.cluster
+        if not known or snap.burned or f.n <= self.det.min_requests:
+            # New keys, burned keys or a new account: look now. Otherwise the account's keys were all
+            # weighed at its last rescore, which runs every few requests.
+            now, now_key = self.links.campaign(
+                keys, acct.status, acct.links, snap.burned, ignore, acct.org, f.coverage
+            )
+            if now > campaign:
+                campaign, ckey = now, now_key
+            cluster = max(cluster, self.links.cluster(keys))
         score, sigs, flagged = acct.score, acct.sigs, acct.seed_flag
         if clear is not None:
             score, sigs, flagged = clear.apply(score, sigs, flagged)
@@ -459,8 +466,6 @@ class Guard:
             full, key = acct.seed_campaign, DETECTOR_CAMPAIGN
         acct.campaign, acct.campaign_key = full, key
         acct.cluster = self.links.cluster(acct.links)
-        if acct.created_at is not None:
-            acct.age_days = max(0.0, (t - acct.created_at) / 86400.0)
 
     def _apply(
         self,

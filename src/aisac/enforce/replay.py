@@ -7,7 +7,7 @@ is a Python loop (inherent to replaying a per-request guard).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from aisac.enforce.guard import Guard
 from aisac.enforce.request import Request
 from aisac.logs import schema as s
 from aisac.logs.checks import quote
-from aisac.logs.reader import read_log
+from aisac.logs.reader import Log, read_log
 
 BATCH_ROWS = 65_536
 _US = 1e-6
@@ -103,43 +103,105 @@ def _iso(us: int | None) -> str | None:
     return datetime.fromtimestamp(us * _US, UTC).isoformat().replace("+00:00", "Z")
 
 
+@dataclass
+class TimeOrdered:
+    """A checked log's requests in time order, as batches of typed Requests (columns converted in C)."""
+
+    log: Log
+
+    @property
+    def total(self) -> int:
+        return self.log.records
+
+    def __iter__(self) -> Iterator[list[Request]]:
+        sql = ", ".join(f"{expr} AS {alias}" for expr, alias in _SELECT)
+        query = f"SELECT {sql} FROM requests ORDER BY {quote(s.TIME)}"
+        for batch in self.log.con.sql(query).to_arrow_reader(BATCH_ROWS):
+            c = {name: batch.column(name).to_pylist() for name in batch.schema.names}
+            yield [
+                Request(
+                    account_id=aid,
+                    time=t * _US,
+                    address=addr,
+                    asn=asn,
+                    payment=pay,
+                    user_agent=ua,
+                    email_domain=email,
+                    org=org,
+                    model=model,
+                    input_tokens=tin,
+                    output_tokens=tout,
+                    temperature=temp,
+                    max_tokens=maxtok,
+                    choice_count=n,
+                    conversation=conv,
+                    messages=msgs,
+                    created_at=None if created is None else created * _US,
+                    country=country,
+                    geo_country=geo,
+                )
+                for (
+                    aid,
+                    t,
+                    addr,
+                    asn,
+                    pay,
+                    ua,
+                    email,
+                    org,
+                    model,
+                    tin,
+                    tout,
+                    temp,
+                    maxtok,
+                    n,
+                    conv,
+                    msgs,
+                    created,
+                    country,
+                    geo,
+                ) in zip(
+                    c["account"],
+                    c["time"],
+                    c["address"],
+                    c["asn"],
+                    c["payment"],
+                    c["ua"],
+                    c["email"],
+                    c["org"],
+                    c["model"],
+                    c["tin"],
+                    c["tout"],
+                    c["temp"],
+                    c["maxtok"],
+                    c["n"],
+                    c["conv"],
+                    c["msgs"],
+                    c["created"],
+                    c["country"],
+                    c["geo"],
+                    strict=True,
+                )
+            ]
+
+
+def time_ordered(paths: Sequence[str | Path]) -> TimeOrdered:
+    """Read and check the log at `paths` (bad records set aside by the reader) for time-ordered replay."""
+    return TimeOrdered(read_log(paths))
+
+
 def replay(
     paths: Sequence[str | Path], guard: Guard, progress: Callable[[int, int], None] | None = None
 ) -> ReplayResult:
     """Replay the log at `paths` through `guard` in time order; `progress(done, total)` after each batch."""
-    log = read_log(paths)
-    total = log.records
-    sql = ", ".join(f"{expr} AS {alias}" for expr, alias in _SELECT)
-    reader = log.con.sql(f"SELECT {sql} FROM requests ORDER BY {quote(s.TIME)}").to_arrow_reader(BATCH_ROWS)
+    requests = time_ordered(paths)
+    total = requests.total  # counted before the ordered read opens its result on the connection
     tallies: dict[str, AccountTally] = {}
     decide, done = guard.decide, 0
-    for batch in reader:
-        cols = {name: batch.column(name).to_pylist() for name in batch.schema.names}
-        times = cols["time"]
-        for i, aid in enumerate(cols["account"]):
-            created = cols["created"][i]
-            req = Request(
-                account_id=aid,
-                time=times[i] * _US,
-                address=cols["address"][i],
-                asn=cols["asn"][i],
-                payment=cols["payment"][i],
-                user_agent=cols["ua"][i],
-                email_domain=cols["email"][i],
-                org=cols["org"][i],
-                model=cols["model"][i],
-                input_tokens=cols["tin"][i],
-                output_tokens=cols["tout"][i],
-                temperature=cols["temp"][i],
-                max_tokens=cols["maxtok"][i],
-                choice_count=cols["n"][i],
-                conversation=cols["conv"][i],
-                messages=cols["msgs"][i],
-                created_at=None if created is None else created * _US,
-                country=cols["country"][i],
-                geo_country=cols["geo"][i],
-            )
+    for batch in requests:
+        for req in batch:
             d = decide(req)
+            aid = req.account_id
             t = tallies.get(aid)
             if t is None:
                 t = tallies[aid] = AccountTally()
@@ -147,12 +209,12 @@ def replay(
             t.counts[k] += 1
             if d.action >= FIRST_ACTION:
                 if t.first_action_us is None:
-                    t.first_action_us = times[i]
+                    t.first_action_us = round(req.time / _US)
                 if d.action > t.max_action:
                     t.max_action = d.action
             elif k in _FULL:
                 t.counts[_BEFORE] += t.first_action_us is None
-        done += batch.num_rows
+        done += len(batch)
         if progress:
             progress(done, total)
-    return ReplayResult(tallies, guard.version, dict(guard.faults), log.rejected)
+    return ReplayResult(tallies, guard.version, dict(guard.faults), requests.log.rejected)
