@@ -160,9 +160,11 @@ class LinkGraph:
         """
         miss, miss_weak, top, top_s = 1.0, 1.0, None, 0.0
         prompt_s = prompt_cov = 0.0
+        counts = self.keys
         for k in keys:
-            if k in ignore:
-                continue
+            st = counts.get(k)
+            if ((st is None or not st[1]) and k not in burned) or k in ignore:
+                continue  # the common case: nobody flagged on this key
             s = self.strength(k, status, own, org)
             if k in burned:
                 s = max(s, self.burned_strength(k))
