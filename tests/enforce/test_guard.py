@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 import pytest
-from conftest import T0, Traffic, iso, messages
 
 from aisac.enforce import Action, Guard, load_policy
 from aisac.enforce.policy import parse_policy
 from aisac.enforce.seed import SeedError, load_seed
+
+from .helpers import T0, Traffic, iso, messages
 
 
 def run(guard: Guard, records: list[dict]) -> tuple[dict[str, Counter], dict[str, int]]:

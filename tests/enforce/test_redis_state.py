@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import T0, Traffic, iso
-
 from aisac.enforce import Action, Guard
 from aisac.enforce.state import RedisState
+
+from .helpers import T0, Traffic, iso
 
 
 def state(url: str) -> RedisState:

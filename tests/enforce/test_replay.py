@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from conftest import Traffic
 from typer.testing import CliRunner
 
 from aisac.cli import app as cli
 from aisac.enforce import Guard
 from aisac.enforce.actions import OUTCOMES
 from aisac.enforce.replay import replay
+
+from .helpers import Traffic
 
 
 def build(traffic: Traffic) -> None:

@@ -7,7 +7,6 @@ import json
 
 import httpx
 import pytest
-from conftest import T0, ServerThread, Traffic, iso
 from typer.testing import CliRunner
 
 from aisac.cli import app as cli
@@ -15,6 +14,8 @@ from aisac.enforce import Action, Guard, load_policy
 from aisac.enforce.appeals import AppealDesk, AppealError
 from aisac.enforce.policy import Range, Rule, When
 from aisac.enforce.server import create_app
+
+from .helpers import T0, ServerThread, Traffic, iso
 
 TOKEN = "s3cret"
 
