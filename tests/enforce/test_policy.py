@@ -17,6 +17,13 @@ def test_packaged_default_is_valid_and_versioned() -> None:
     assert {r.action for r in p.rules} >= {Action.MONITOR, Action.THROTTLE, Action.DEGRADE, Action.SUSPEND}
 
 
+def test_a_minimal_policy_gets_the_packaged_parameters() -> None:
+    minimal = parse_policy("version: mine\nrules: []\n")
+    packaged = load_policy()
+    for part in ("detection", "throttle", "degrade", "clock", "safe_default"):
+        assert getattr(minimal, part) == getattr(packaged, part), part
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -81,7 +81,7 @@ class Rule(_Strict):
 
 
 class Throttle(_Strict):
-    requests_per_minute: float = Field(6.0, gt=0)
+    requests_per_minute: float = Field(2.0, gt=0)
     burst: float = Field(10.0, ge=1)
 
 
@@ -103,10 +103,10 @@ class LongOutput(_Strict):
 
 class FeatureWeights(_Strict):
     volume: float = Field(1.0, ge=0)
-    long_output: float = Field(2.0, ge=0)
+    long_output: float = Field(3.0, ge=0)
     single_turn: float = Field(1.0, ge=0)
-    uniform_params: float = Field(1.0, ge=0)
-    template_reuse: float = Field(1.0, ge=0)
+    uniform_params: float = Field(0.0, ge=0)
+    template_reuse: float = Field(2.0, ge=0)
     round_the_clock: float = Field(1.0, ge=0)
     regular_arrivals: float = Field(0.5, ge=0)
     multi_choice: float = Field(0.5, ge=0)
@@ -128,7 +128,7 @@ class Links(_Strict):
     burned: float = Field(0.95, ge=0, le=1, description="strength of a key of a suspended campaign")
     weak_cap: float = Field(0.45, ge=0, le=1, description="most that address, block, agent, domain add up to")
     prompt_share_full: float = Field(
-        0.5,
+        0.1,
         gt=0,
         le=1,
         description="share of an account's requests on tainted prompts at which they count fully",
@@ -144,10 +144,12 @@ class Links(_Strict):
 
 
 class Detection(_Strict):
-    min_requests: int = Field(20, ge=1, description="requests before the behaviour score counts")
+    """Feature and link parameters; the defaults are those of the packaged policy."""
+
+    min_requests: int = Field(5, ge=1, description="requests before the behaviour score counts")
     rescore_every: int = Field(16, ge=1)
     flag_score: float = Field(
-        0.6, ge=0, le=1, description="behaviour score that marks an account for linking"
+        0.45, ge=0, le=1, description="behaviour score that marks an account for linking"
     )
     volume_per_day: float = Field(
         2000.0, gt=0, description="requests per day that saturate the volume feature"
