@@ -174,3 +174,59 @@ def test_failed_reversal_leaves_the_appeal_open(tmp_path, monkeypatch) -> None:
     with pytest.raises(ConnectionError):
         desk.decide(ap["id"], "alice", "uphold")
     assert desk.list()[0]["status"] == "open" and desk.false_positives() == []
+
+
+def test_guard_serve_cli_with_redis_state(redis_url, tmp_path) -> None:
+    """`aisac guard serve --redis` as a real process: decisions over HTTP, standings shared through Redis."""
+    import subprocess
+    import sys
+    import time
+    import uuid
+    from pathlib import Path
+
+    from aisac.enforce.state import RedisState
+
+    from .helpers import free_port
+
+    port, prefix = free_port(), f"cli-{uuid.uuid4().hex[:8]}:"
+    exe = Path(sys.executable).parent / "aisac"
+    proc = subprocess.Popen(
+        [
+            str(exe),
+            "guard",
+            "serve",
+            "--port",
+            str(port),
+            "--redis",
+            redis_url,
+            "--redis-prefix",
+            prefix,
+            "--appeals-db",
+            str(tmp_path / "a.sqlite"),
+            "--analyst-token",
+            TOKEN,
+        ],
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while True:
+            try:
+                httpx.get(url + "/v1/stats", headers={"X-Analyst-Token": TOKEN}, timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.time() < deadline, "guard serve did not start"
+                time.sleep(0.2)
+        # Another gateway process suspended this account; the served guard enforces it at once.
+        RedisState(redis_url, prefix).record(
+            "acct-x", {"action": "suspend", "rules": ["r"], "reference": "R-1", "evidence": {}}
+        )
+        d = httpx.post(
+            url + "/v1/decide", json={"account.id": "acct-x", "client.address": "192.0.2.1"}
+        ).json()
+        assert d["outcome"] == "blocked" and d["reference"] == "R-1" and "R-1" in d["message"]
+        ok = httpx.post(url + "/v1/decide", json={"account.id": "acct-y"}).json()
+        assert ok["action"] == "allow"
+    finally:
+        proc.terminate()
+        proc.wait(10)
