@@ -230,3 +230,36 @@ def test_guard_serve_cli_with_redis_state(redis_url, tmp_path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_decide_endpoint_answers_any_body(tmp_path) -> None:
+    """Arbitrary bytes and JSON to the decision routes: always a decision (or 400 for a non-array batch)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    guard = Guard()
+    with (
+        ServerThread(create_app(guard, AppealDesk(tmp_path / "a.sqlite", guard))) as srv,
+        httpx.Client(base_url=srv.url) as c,
+    ):
+        json_values = st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3)
+            ),
+            max_leaves=8,
+        )
+        bodies = st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode())
+
+        @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(bodies)
+        def check(body: bytes) -> None:
+            r = c.post("/v1/decide", content=body)
+            assert r.status_code == 200 and r.json()["outcome"] in {"served", "monitored"}
+            b = c.post("/v1/decide/batch", content=body)
+            assert b.status_code in (200, 400)
+            if b.status_code == 200:
+                assert len(b.json()["decisions"]) == len(json.loads(body))
+
+        check()
+    assert sum(guard.faults.values()) > 0
