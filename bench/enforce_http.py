@@ -67,7 +67,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--out", default="bench/out/enforce_http.json")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "out" / "enforce_http.json"))
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")

@@ -79,7 +79,7 @@ def main() -> None:
     ap.add_argument(
         "--log", type=Path, default=None, help="time a simulated week's requests (aisac simulate)"
     )
-    ap.add_argument("--out", default="bench/out/enforce_latency.json")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "out" / "enforce_latency.json"))
     args = ap.parse_args()
     rng = random.Random(args.seed)
     guard = Guard()

@@ -4,12 +4,16 @@ suspended or revoked. Pass weeks written by `aisac simulate --out DIR` (log/ and
 
     aisac simulate --out /tmp/w101 --days 7 --seed 101 --scale 0.3
     .venv/bin/python bench/enforce_replay.py /tmp/w101 /tmp/w102 /tmp/w103
+    .venv/bin/python bench/enforce_replay.py --seeds 201 202 203     # simulates the weeks first
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,13 +88,42 @@ def markdown(reports: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def simulate(out: Path, seed: int, scale: float) -> Path:
+    """A week written by the simulator's public command (`aisac simulate`), not its internals."""
+    aisac = Path(sys.executable).parent / "aisac"
+    cmd = [
+        str(aisac),
+        "simulate",
+        "--out",
+        str(out),
+        "--days",
+        "7",
+        "--seed",
+        str(seed),
+        "--scale",
+        str(scale),
+    ]
+    subprocess.run(cmd, check=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("weeks", nargs="+", type=Path, help="directories written by aisac simulate")
+    ap.add_argument("weeks", nargs="*", type=Path, help="directories written by aisac simulate")
+    ap.add_argument(
+        "--seeds", nargs="*", type=int, default=[], help="simulate these weeks first (aisac simulate)"
+    )
+    ap.add_argument("--scale", type=float, default=0.3, help="with --seeds: the simulator's scale")
     ap.add_argument("--policy", type=Path, default=None)
-    ap.add_argument("--out", type=Path, default=Path("bench/out/enforce_replay.json"))
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "enforce_replay.json")
     args = ap.parse_args()
-    reports = [one_week(w, args.policy) for w in args.weeks]
+    weeks = list(args.weeks)
+    if args.seeds:
+        work = Path(tempfile.mkdtemp(prefix="enforce-weeks-"))
+        weeks += [simulate(work / f"s{seed}", seed, args.scale) for seed in args.seeds]
+    if not weeks:
+        ap.error("give week directories or --seeds")
+    reports = [one_week(w, args.policy) for w in weeks]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(reports, indent=1))
     print(markdown(reports))
