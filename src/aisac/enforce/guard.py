@@ -12,53 +12,26 @@ import logging
 import time as _time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aisac.enforce.actions import OUTCOME_OF, STICKY, Action
+from aisac.enforce.clearance import Clearance
 from aisac.enforce.features import AccountFeatures
 from aisac.enforce.links import ACCOUNT_KEYS, CLEAN, FLAGGED, UNKNOWN, LinkGraph
 from aisac.enforce.policy import CompiledPolicy, Evidence, Policy, load_policy
 from aisac.enforce.request import Request, RequestError, from_mapping
 from aisac.enforce.seed import Seed
+from aisac.enforce.signatures import Signatures
 from aisac.enforce.state import AllowEntry, MemoryState, Snapshot, State
 from aisac.enforce.template import fingerprint, parse_messages
 
 log = logging.getLogger("aisac.enforce.guard")
 
-#: After an upheld appeal, the behaviour score counts again only once it exceeds what the analyst saw by this.
-ALLOW_MARGIN = 0.1
 #: Accounts whose campaign score reaches LINKED are rescored every LINKED_RESCORE requests.
 LINKED, LINKED_RESCORE = 0.5, 4
 #: The campaign key of campaign evidence that came from the batch detector's seed files.
 DETECTOR_CAMPAIGN = "detector-campaign"
-
-
-@dataclass(frozen=True, slots=True)
-class _Clearance:
-    """The exact evidence allow-listed by upheld appeals: these link keys, these signatures, the detector's
-    flag, and behaviour up to the score the analyst reviewed. Anything beyond it still counts."""
-
-    keys: frozenset[str]
-    score_ceiling: float
-    signatures: frozenset[str]
-    detector: bool
-
-    @classmethod
-    def of(cls, entries: tuple[AllowEntry, ...]) -> _Clearance:
-        return cls(
-            frozenset(k for e in entries for k in e.get("keys", ())),
-            max(float(e.get("account_score", 0.0)) for e in entries),
-            frozenset(x for e in entries for x in e.get("signatures", ())),
-            any(e.get("detector_flagged") for e in entries),
-        )
-
-    def apply(self, score: float, sigs: frozenset[str], flagged: bool) -> tuple[float, frozenset[str], bool]:
-        return (
-            0.0 if score <= self.score_ceiling + ALLOW_MARGIN else score,
-            sigs - self.signatures if self.signatures else sigs,
-            flagged and not self.detector,
-        )
 
 
 @dataclass(slots=True)
@@ -144,30 +117,6 @@ class _Account:
         self.ev: tuple[Action, tuple[str, ...]] = (Action.ALLOW, ())
 
 
-@dataclass
-class _Signatures:
-    exact: dict[str, dict[str, str]] = field(default_factory=dict)
-    ua_contains: list[tuple[str, str]] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, policy: Policy) -> _Signatures:
-        sigs = cls()
-        for s in policy.signatures:
-            for v in s.values:
-                sigs.exact.setdefault(s.field, {})[v] = s.name
-            sigs.ua_contains.extend((c, s.name) for c in s.contains)
-        return sigs
-
-    def hits(self, fields: dict[str, Any]) -> frozenset[str]:
-        found = {
-            names[v] for f, names in self.exact.items() if (v := fields.get(f)) is not None and v in names
-        }
-        ua = fields.get("user_agent")
-        if ua:
-            found.update(name for c, name in self.ua_contains if c in ua)
-        return frozenset(found)
-
-
 class Guard:
     """Decide per request; see the module docstring. `clock` switches to wall-clock mode (a live gateway):
     request times off by more than `clock.max_skew_s` are replaced by the clock and counted as faults.
@@ -193,7 +142,7 @@ class Guard:
         self.recent_faults: deque[str] = deque(maxlen=100)
         self._clock = clock
         self._hwm = float("-inf")
-        self._sigs = _Signatures.of(self.policy)
+        self._sigs = Signatures.of(self.policy)
         th = self.policy.throttle
         self._rate = th.requests_per_minute / 60.0
         self._burst = th.burst
@@ -402,7 +351,7 @@ class Guard:
             if hits - acct.sigs:
                 acct.sigs = acct.sigs | hits
 
-        clear = _Clearance.of(snap.allowed) if snap.allowed else None
+        clear = Clearance.of(snap.allowed) if snap.allowed else None
         ignore = clear.keys if clear else frozenset()
         since = f.n - acct.scored_n
         if (
