@@ -20,6 +20,9 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("hub_paging.py", ["--objects", "100000"]),
     ("hub_medallion.py", ["--objects", "5000"]),
     ("hub_concurrency.py", ["--writers", "10", "--readers", "10", "--seconds", "60"]),
+    ("enforce_latency.py", ["--accounts", "100000", "--requests", "300000"]),
+    ("enforce_http.py", ["--seconds", "10"]),  # needs wrk (Debian package)
+    ("enforce_replay.py", ["--seeds", "201", "202", "203"]),
 ]
 
 

@@ -1,0 +1,130 @@
+"""HTTP decisions per second of `aisac guard serve` pinned to one core (taskset), load from the other.
+
+Single-request POST /v1/decide and batched POST /v1/decide/batch are both measured with wrk (Lua script
+cycling through realistic request bodies), falling back to nothing if wrk is not installed.
+
+    .venv/bin/python bench/enforce_http.py --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from enforce_latency import make_requests
+
+LUA = """
+local bodies = {}
+local f = io.open("%s", "r")
+for line in f:lines() do bodies[#bodies + 1] = line end
+f:close()
+local i = 0
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format("POST", "%s", {["Content-Type"] = "application/json"}, bodies[i])
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wrk(url: str, path: str, bodies: Path, seconds: int, connections: int) -> float:
+    """Requests per second reported by wrk (pinned to core 1)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(LUA % (bodies, path))
+    out = subprocess.run(
+        ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", lua.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(lua.name)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} error responses:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--out", default=str(Path(__file__).parent / "out" / "enforce_http.json"))
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    work = Path(tempfile.mkdtemp())
+    server = subprocess.Popen(
+        [
+            "taskset",
+            "-c",
+            "0",
+            str(Path(sys.executable).parent / "aisac"),
+            "guard",
+            "serve",
+            "--port",
+            str(port),
+            "--appeals-db",
+            str(work / "appeals.sqlite"),
+        ],
+    )
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                httpx.post(url + "/v1/decide", json={"account.id": "warm"}, timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        reqs = make_requests(20_000, 10_000, random.Random(3), True)
+        now = time.time()
+        for r in reqs:
+            r["time"] = now  # wall-clock mode: keep the requests within the skew tolerance
+        single = work / "single.txt"
+        single.write_text("\n".join(json.dumps(r) for r in reqs) + "\n")
+        batch = work / "batch.txt"
+        chunks = [reqs[i : i + args.batch] for i in range(0, len(reqs), args.batch)]
+        batch.write_text("\n".join(json.dumps(c) for c in chunks) + "\n")
+        single_rps = wrk(url, "/v1/decide", single, args.seconds, args.connections)
+        batch_rps = wrk(url, "/v1/decide/batch", batch, args.seconds, max(2, args.connections // 8))
+        res = {
+            "server_core": 0,
+            "load_core": 1,
+            "seconds": args.seconds,
+            "single_decisions_per_s": round(single_rps),
+            "batch_size": args.batch,
+            "batch_requests_per_s": round(batch_rps),
+            "batch_decisions_per_s": round(batch_rps * args.batch),
+        }
+        print(json.dumps(res, indent=2))
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(res, indent=2))
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()

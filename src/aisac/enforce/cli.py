@@ -1,0 +1,267 @@
+"""CLI groups owned by enforce: `aisac guard serve`, `aisac enforce replay`, `aisac appeals ...`.
+
+`aisac appeals` is a client of a running guard server, so that a reversal reaches the guard that is
+enforcing at once (and, with Redis state, every gateway process).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+guard_app = typer.Typer(help="Run the guard in the request path (HTTP).", no_args_is_help=True)
+enforce_app = typer.Typer(help="Evaluate enforcement policies by replaying logs.", no_args_is_help=True)
+appeals_app = typer.Typer(help="File and review appeals against enforcement actions.", no_args_is_help=True)
+
+console = Console(stderr=True)
+DEFAULT_SERVER = "http://127.0.0.1:8700"
+
+PolicyOpt = Annotated[Path | None, typer.Option(help="policy YAML (default: the packaged policy)")]
+SeedAccounts = Annotated[Path | None, typer.Option(help="detector accounts.csv to seed the guard with")]
+SeedCampaigns = Annotated[Path | None, typer.Option(help="detector campaigns.json to seed the guard with")]
+
+
+def _error(message: str) -> None:
+    """Errors verbatim (no Rich markup, no wrapping), so paths and field names stay intact."""
+    console.print(message, style="red", markup=False, soft_wrap=True, highlight=False)
+
+
+def _guard(policy: Path | None, seed_accounts: Path | None, seed_campaigns: Path | None, **kw: Any):
+    from aisac.enforce.guard import Guard
+    from aisac.enforce.policy import PolicyError, load_policy
+    from aisac.enforce.seed import SeedError, load_seed
+
+    try:
+        return Guard(load_policy(policy), seed=load_seed(seed_accounts, seed_campaigns), **kw)
+    except (PolicyError, SeedError) as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
+
+
+@guard_app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8700,
+    policy: PolicyOpt = None,
+    redis_url: Annotated[
+        str | None, typer.Option("--redis", help="share state through Redis at this URL")
+    ] = None,
+    redis_prefix: str = "aisac:",
+    appeals_db: Annotated[Path, typer.Option(help="SQLite file of appeals and audit")] = Path(
+        "appeals.sqlite"
+    ),
+    analyst_token: Annotated[str | None, typer.Option(envvar="AISAC_ANALYST_TOKEN")] = None,
+    seed_accounts: SeedAccounts = None,
+    seed_campaigns: SeedCampaigns = None,
+) -> None:
+    """Serve POST /v1/decide, /v1/decide/batch and the appeals endpoints."""
+    import time
+
+    import uvicorn
+
+    from aisac.enforce.appeals import AppealDesk
+    from aisac.enforce.server import create_app
+    from aisac.enforce.state import MemoryState, RedisState
+
+    state = RedisState(redis_url, redis_prefix) if redis_url else MemoryState()
+    guard = _guard(policy, seed_accounts, seed_campaigns, state=state, clock=time.time)
+    app = create_app(guard, AppealDesk(appeals_db, guard), analyst_token)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@enforce_app.command("replay")
+def replay_cmd(
+    logs: Annotated[list[Path], typer.Argument(help="log files or directories (api-log-v1)")],
+    out: Annotated[Path, typer.Option(help="output directory for summary.json")],
+    policy: PolicyOpt = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="labels.csv (account_id,label,persona,campaign)")
+    ] = None,
+    seed_accounts: SeedAccounts = None,
+    seed_campaigns: SeedCampaigns = None,
+) -> None:
+    """Replay LOGS in time order through the guard; write OUT/summary.json (+ evaluation.json with labels)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from aisac.enforce.evaluation import LabelError, evaluate, read_labels
+    from aisac.enforce.replay import replay
+    from aisac.logs.reader import LogError
+
+    guard = _guard(policy, seed_accounts, seed_campaigns)
+    try:
+        truth = read_labels(labels) if labels else None
+    except (LabelError, OSError) as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
+    out.mkdir(parents=True, exist_ok=True)
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("replaying", total=None)
+        try:
+            result = replay(logs, guard, lambda done, total: bar.update(task, completed=done, total=total))
+        except LogError as exc:
+            _error(str(exc))
+            raise typer.Exit(2) from None
+    summary = result.summary()
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    tot = summary["totals"]
+    console.print(
+        f"{tot['requests']} requests, {tot['accounts']} accounts ({tot['accounts_actioned']} actioned); "
+        + ", ".join(
+            f"{k} {tot[k]}" for k in ("served", "monitored", "throttled", "degraded", "challenged", "blocked")
+        )
+        + f"; policy {tot['policy_version']}; wrote {out / 'summary.json'}"
+    )
+    if truth is not None:
+        report = evaluate(result.tallies, truth)
+        (out / "evaluation.json").write_text(json.dumps(report, indent=1))
+        _print_evaluation(report)
+
+
+def _print_evaluation(report: dict) -> None:
+    out = Console()
+    t = Table(title="Campaign kinds: exchanges served in full before action")
+    for c in (
+        "kind",
+        "campaigns",
+        "accounts",
+        "exchanges",
+        "actioned",
+        "served before action",
+        "worst campaign",
+    ):
+        t.add_column(c, justify="right" if c != "kind" else "left")
+    for kind, v in report["campaign_kinds"].items():
+        t.add_row(
+            kind,
+            str(v["campaigns"]),
+            str(v["accounts"]),
+            str(v["exchanges"]),
+            str(v["accounts_actioned"]),
+            f"{v['served_in_full_before_action']:.3%}",
+            f"{v['worst_campaign_served_before_action']:.3%}",
+        )
+    out.print(t)
+    t = Table(title="Benign personas: share of requests acted on")
+    for c in (
+        "persona",
+        "accounts",
+        "requests",
+        "throttled",
+        "degraded",
+        "challenged",
+        "blocked",
+        "degraded or worse",
+        "heavy susp./rev.",
+    ):
+        t.add_column(c, justify="right" if c != "persona" else "left")
+    for persona, v in report["benign_personas"].items():
+        t.add_row(
+            persona,
+            str(v["accounts"]),
+            str(v["requests"]),
+            f"{v['throttled']:.3%}",
+            f"{v['degraded']:.3%}",
+            f"{v['challenged']:.3%}",
+            f"{v['blocked']:.3%}",
+            f"{v['degraded_or_worse']:.3%}",
+            f"{v['heavy_suspended_or_revoked']}/{v['heavy_accounts']}",
+        )
+    out.print(t)
+    out.print(report["overall"])
+
+
+# -- appeals: a thin client of the guard server ----------------------------------------------------------
+
+Server = Annotated[str, typer.Option(envvar="AISAC_GUARD_URL", help="guard server URL")]
+Token = Annotated[str | None, typer.Option(envvar="AISAC_ANALYST_TOKEN", help="analyst token")]
+
+
+def _call(method: str, server: str, path: str, token: str | None = None, body: dict | None = None) -> Any:
+    import httpx
+
+    headers = {"X-Analyst-Token": token} if token else {}
+    try:
+        r = httpx.request(method, server.rstrip("/") + path, json=body, headers=headers, timeout=30)
+    except httpx.HTTPError as exc:
+        _error(f"cannot reach the guard at {server}: {exc}")
+        raise typer.Exit(2) from None
+    if r.status_code >= 400:
+        detail = (
+            r.json().get("detail", r.text)
+            if r.headers.get("content-type", "").startswith("application/json")
+            else r.text
+        )
+        _error(f"{method} {path}: HTTP {r.status_code}: {detail}")
+        raise typer.Exit(1)
+    return r.json()
+
+
+def _print(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=1, sort_keys=True))
+
+
+@appeals_app.command("file")
+def file_appeal(
+    account: Annotated[str, typer.Option(help="the account the appeal is about")],
+    message: Annotated[str, typer.Option(help="what the customer says")],
+    reference: Annotated[str | None, typer.Option(help="reference quoted from the action's message")] = None,
+    contact: str | None = None,
+    server: Server = DEFAULT_SERVER,
+) -> None:
+    """Record a customer's appeal (customer-facing; shows no evidence)."""
+    body = {"account_id": account, "message": message, "reference": reference, "contact": contact}
+    _print(_call("POST", server, "/v1/appeals", body=body))
+
+
+@appeals_app.command("list")
+def list_appeals(
+    status: Annotated[str | None, typer.Option(help="open, upheld or denied")] = None,
+    server: Server = DEFAULT_SERVER,
+    token: Token = None,
+) -> None:
+    """Appeals, oldest first (analyst)."""
+    _print(_call("GET", server, "/v1/appeals" + (f"?status={status}" if status else ""), token))
+
+
+@appeals_app.command("show")
+def show_appeal(appeal_id: str, server: Server = DEFAULT_SERVER, token: Token = None) -> None:
+    """One appeal with the evidence when filed and now, and its audit trail (analyst)."""
+    _print(_call("GET", server, f"/v1/appeals/{appeal_id}", token))
+
+
+@appeals_app.command("decide")
+def decide_appeal(
+    appeal_id: str,
+    outcome: Annotated[str, typer.Option(help="uphold (reverse the action) or deny")],
+    analyst: Annotated[str, typer.Option(help="who decides (audited)")],
+    note: str = "",
+    server: Server = DEFAULT_SERVER,
+    token: Token = None,
+) -> None:
+    """Uphold or deny an appeal; upholding restores access at once and allow-lists the exact evidence."""
+    body = {"analyst": analyst, "outcome": outcome, "note": note}
+    _print(_call("POST", server, f"/v1/appeals/{appeal_id}/decision", token, body))
+
+
+@appeals_app.command("export-labels")
+def export_labels(
+    out: Annotated[Path, typer.Option(help="labels.csv to write (account_id,label,persona,campaign)")],
+    server: Server = DEFAULT_SERVER,
+    token: Token = None,
+) -> None:
+    """Upheld appeals as labelled false positives, for tuning the detector and the policy."""
+    from aisac.enforce.appeals import write_labels
+
+    n = write_labels(_call("GET", server, "/v1/appeals/false-positives", token), out)
+    console.print(f"wrote {n} labelled false positives to {out}")

@@ -1,0 +1,508 @@
+"""The guard in the request path: `Guard.decide(request) -> Decision`, state updated as requests stream in.
+
+Per request the work is O(1): a few dict lookups, incremental feature counters, at most a handful of link
+keys, and a policy evaluation only when the evidence changed. `decide` never raises: a request it cannot
+read, or an internal error, yields the policy's safe default and is counted in `faults`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time as _time
+from collections import Counter, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aisac.enforce.actions import OUTCOME_OF, STICKY, Action
+from aisac.enforce.clearance import Clearance
+from aisac.enforce.features import AccountFeatures
+from aisac.enforce.links import ACCOUNT_KEYS, CLEAN, FLAGGED, UNKNOWN, LinkGraph
+from aisac.enforce.policy import CompiledPolicy, Evidence, Policy, load_policy
+from aisac.enforce.request import Request, RequestError, from_mapping
+from aisac.enforce.seed import Seed
+from aisac.enforce.signatures import Signatures
+from aisac.enforce.state import AllowEntry, MemoryState, Snapshot, State
+from aisac.enforce.template import fingerprint, parse_messages
+
+log = logging.getLogger("aisac.enforce.guard")
+
+#: Accounts whose campaign score reaches LINKED are rescored every LINKED_RESCORE requests.
+LINKED, LINKED_RESCORE = 0.5, 4
+#: The campaign key of campaign evidence that came from the batch detector's seed files.
+DETECTOR_CAMPAIGN = "detector-campaign"
+
+
+@dataclass(slots=True)
+class Decision:
+    """What to do with one request, why, and under which policy version."""
+
+    action: Action
+    outcome: str
+    account_id: str | None
+    policy_version: str
+    rules: tuple[str, ...] = ()
+    reason: str = ""
+    message: str | None = None
+    reference: str | None = None
+    limits: Mapping[str, Any] | None = None
+    retry_after_s: float | None = None
+    fault: str | None = None
+    account_score: float = 0.0
+    campaign_score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action.label,
+            "outcome": self.outcome,
+            "account_id": self.account_id,
+            "policy_version": self.policy_version,
+            "rules": list(self.rules),
+            "reason": self.reason,
+            "message": self.message,
+            "reference": self.reference,
+            "limits": dict(self.limits) if self.limits else None,
+            "retry_after_s": self.retry_after_s,
+            "fault": self.fault,
+            "account_score": round(self.account_score, 4),
+            "campaign_score": round(self.campaign_score, 4),
+        }
+
+
+class _Account:
+    __slots__ = (
+        "age_days",
+        "burned",
+        "campaign",
+        "campaign_key",
+        "cluster",
+        "created_at",
+        "ev",
+        "ev_key",
+        "features",
+        "jurisdiction",
+        "links",
+        "org",
+        "pathway",
+        "score",
+        "scored_n",
+        "seed_campaign",
+        "seed_flag",
+        "seed_score",
+        "sigs",
+        "status",
+    )
+
+    def __init__(self) -> None:
+        self.features = AccountFeatures()
+        self.links: set[str] = set()
+        self.burned: set[str] = set()
+        self.status = UNKNOWN
+        self.score = self.campaign = 0.0
+        self.campaign_key: str | None = None
+        self.cluster = 0.0
+        self.scored_n = 0
+        self.created_at: float | None = None
+        self.age_days: float | None = None
+        self.pathway: str | None = None
+        self.org: str | None = None
+        self.jurisdiction: str | None = None
+        self.sigs: frozenset[str] = frozenset()
+        self.seed_score = 0.0
+        self.seed_flag = False
+        self.seed_campaign = 0.0
+        #: Memo of the last policy evaluation and the evidence it was made on.
+        self.ev_key: tuple | None = None
+        self.ev: tuple[Action, tuple[str, ...]] = (Action.ALLOW, ())
+
+
+class Guard:
+    """Decide per request; see the module docstring. `clock` switches to wall-clock mode (a live gateway):
+    request times off by more than `clock.max_skew_s` are replaced by the clock and counted as faults.
+    Without it (replay, tests) the guard runs on event time and tolerates lateness up to `max_reorder_s`."""
+
+    def __init__(
+        self,
+        policy: Policy | None = None,
+        state: State | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+        seed: Seed | None = None,
+    ):
+        self.policy = policy or load_policy()
+        self.compiled = CompiledPolicy(self.policy)
+        self.version = self.policy.version
+        self.state: State = state if state is not None else MemoryState()
+        self.det = self.policy.detection
+        self.links = LinkGraph(self.det.links)
+        self.accounts: dict[str, _Account] = {}
+        self.seed = seed or Seed()
+        self.faults: Counter[str] = Counter()
+        self.recent_faults: deque[str] = deque(maxlen=100)
+        self._clock = clock
+        self._hwm = float("-inf")
+        self._sigs = Signatures.of(self.policy)
+        th = self.policy.throttle
+        self._rate = th.requests_per_minute / 60.0
+        self._burst = th.burst
+        dg = self.policy.degrade
+        self._limits = {
+            "max_tokens": dg.max_tokens,
+            "choice_count": dg.choice_count,
+            "reasoning": dg.reasoning,
+        }
+        self._link_on = {p: w > 0 for p, w in self.links.weights.items()}
+
+    # -- public API ---------------------------------------------------------------------------------------
+
+    def decide(self, request: Request | Mapping[str, Any]) -> Decision:
+        """Never raises: unreadable requests and internal errors give the safe default, counted."""
+        try:
+            req = request if type(request) is Request else from_mapping(request)
+        except RequestError as exc:
+            return self._safe(None, "malformed", str(exc))
+        except Exception as exc:
+            return self._safe(None, "internal", f"{type(exc).__name__}: {exc}")
+        try:
+            return self._decide(req)
+        except Exception as exc:
+            log.exception("guard internal error")
+            return self._safe(req.account_id, "internal", f"{type(exc).__name__}: {exc}")
+
+    def evidence(self, account_id: str) -> dict[str, Any]:
+        """What an analyst sees for an account: standing, scores, features and links (internal only)."""
+        acct = self.accounts.get(account_id)
+        out: dict[str, Any] = {"account_id": account_id, "standing": self.state.standing(account_id)}
+        if acct is not None:
+            out.update(
+                account_score=round(acct.score, 4),
+                campaign_score=round(acct.campaign, 4),
+                campaign_key=acct.campaign_key,
+                requests=acct.features.n,
+                detector_flagged=acct.seed_flag,
+                features={k: round(v, 4) for k, v in acct.features.shape(self.det).items()},
+                links=sorted(acct.links),
+                signatures=sorted(acct.sigs),
+            )
+        return out
+
+    def reverse(self, account_id: str, appeal: str) -> AllowEntry:
+        """Lift the account's standing at once and allow-list the exact evidence that caused it."""
+        st = self.state.standing(account_id) or {}
+        ev = st.get("evidence", {})
+        acct = self.accounts.get(account_id)
+        keys = set(ev.get("links", ()))
+        if ev.get("campaign_key"):
+            keys.add(ev["campaign_key"])
+        entry: AllowEntry = {
+            "rules": list(st.get("rules", [])),
+            "account_score": float(ev.get("account_score", acct.score if acct else 0.0)),
+            "keys": sorted(keys | (acct.links if acct else set())),
+            "signatures": sorted(set(ev.get("signatures", ())) | (acct.sigs if acct else set())),
+            "detector_flagged": bool(ev.get("detector_flagged", acct.seed_flag if acct else False)),
+            "appeal": appeal,
+        }
+        self.state.lift(account_id, entry)
+        if acct is not None:
+            if acct.status != CLEAN:
+                self.links.set_status(acct.links, acct.status, CLEAN)
+                acct.status = CLEAN
+            acct.ev_key = None
+        return entry
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "policy_version": self.version,
+            "accounts": len(self.accounts),
+            "link_keys": len(self.links.keys),
+            "faults": dict(self.faults),
+            "recent_faults": list(self.recent_faults),
+        }
+
+    # -- internals ----------------------------------------------------------------------------------------
+
+    def _fault(self, kind: str, detail: str) -> None:
+        self.faults[kind] += 1
+        self.recent_faults.append(f"{kind}: {detail}")
+        log.warning("guard fault %s: %s", kind, detail)
+
+    def _safe(self, account_id: str | None, kind: str, detail: str) -> Decision:
+        self._fault(kind, detail)
+        action = self.policy.safe_default
+        return Decision(
+            action, OUTCOME_OF[action], account_id, self.version, (), f"safe default after {kind}", fault=kind
+        )
+
+    def _time(self, req: Request) -> float:
+        t, c = req.time, self.policy.clock
+        if self._clock is not None:
+            now = self._clock()
+            if t is None:
+                return now
+            if abs(t - now) > c.max_skew_s:
+                self._fault("clock_skew", f"{req.account_id}: request time {t - now:+.0f}s from the clock")
+                return now
+            return t
+        if t is None:
+            self._fault("missing_time", f"{req.account_id}: no usable time; using the latest seen")
+            return self._hwm if self._hwm > float("-inf") else 0.0
+        if t < self._hwm - c.max_reorder_s:
+            self._fault("out_of_order", f"{req.account_id}: {self._hwm - t:.0f}s late; using the latest seen")
+            return self._hwm
+        if t > self._hwm:
+            self._hwm = t
+        return t
+
+    def _new_account(self, account_id: str) -> _Account:
+        acct = _Account()
+        seeded = self.seed.accounts.get(account_id)
+        if seeded is not None:
+            acct.seed_score, acct.seed_flag, campaign = seeded
+            acct.score = acct.seed_score
+            acct.seed_campaign = self.seed.campaign_score(campaign)
+            acct.campaign = acct.seed_campaign
+        self.accounts[account_id] = acct
+        return acct
+
+    def _keys(self, req: Request, template: str | None, system: str | None) -> tuple[str, ...]:
+        on, keys = self._link_on, []
+        if req.payment and on["pay"]:
+            keys.append("pay:" + req.payment)
+        if req.address:
+            if on["ip"]:
+                keys.append("ip:" + req.address)
+            if on["net"] and (block := self.links.block(req.address)) is not None:
+                keys.append("net:" + block)
+        if req.user_agent and on["ua"]:
+            keys.append("ua:" + req.user_agent)
+        if template and on["tpl"]:
+            keys.append("tpl:" + template)
+        if system and on["sys"]:
+            keys.append("sys:" + system)
+        if req.email_domain and on["dom"]:
+            keys.append("dom:" + req.email_domain.lower())
+        return tuple(keys)
+
+    def _decide(self, req: Request) -> Decision:
+        if req.faults:
+            for f in req.faults:
+                self._fault(
+                    "unknown_field" if f.startswith("unknown") else "bad_field", f"{req.account_id}: {f}"
+                )
+        t = self._time(req)
+        aid = req.account_id
+        acct = self.accounts.get(aid) or self._new_account(aid)
+        if req.created_at is not None:
+            acct.created_at = req.created_at
+        if req.pathway is not None:
+            acct.pathway = req.pathway
+        if req.org is not None:
+            acct.org = req.org
+        jurisdiction = req.geo_country or req.country
+
+        template = system = multi = None
+        if req.messages is not None:
+            msgs = parse_messages(req.messages)
+            if msgs is None:
+                self._fault("bad_field", f"{aid}: gen_ai.input.messages is not a JSON array")
+            else:
+                template, system, multi = fingerprint(msgs)
+        params = None
+        if req.temperature is not None or req.max_tokens is not None or req.choice_count is not None:
+            params = (req.temperature, req.max_tokens, req.choice_count)
+        f = acct.features
+        f.observe(
+            t,
+            req.input_tokens,
+            req.output_tokens,
+            params,
+            req.conversation,
+            template,
+            multi,
+            req.choice_count,
+            self.det,
+        )
+
+        keys = self._keys(req, template, system)
+        if template is not None:
+            f.use("tpl:" + template)
+        if system is not None:
+            f.use("sys:" + system)
+        known = acct.links.issuperset(keys)
+        if len(acct.links) < ACCOUNT_KEYS and not known:
+            young = acct.created_at is not None and t - acct.created_at < self.det.links.young_days * 86400
+            self.links.attach(acct.links, acct.status, keys, acct.org, young)
+        snap = self.state.lookup(aid, keys)
+        if snap.burned:
+            acct.burned |= snap.burned
+        if self._sigs.exact or self._sigs.ua_contains:
+            hits = self._sigs.hits(
+                {
+                    "payment": req.payment,
+                    "address": req.address,
+                    "user_agent": req.user_agent,
+                    "template": template,
+                    "asn": None if req.asn is None else str(req.asn),
+                    "email_domain": req.email_domain,
+                    "block": self.links.block(req.address) if req.address else None,
+                }
+            )
+            if hits - acct.sigs:
+                acct.sigs = acct.sigs | hits
+
+        clear = Clearance.of(snap.allowed) if snap.allowed else None
+        ignore = clear.keys if clear else frozenset()
+        since = f.n - acct.scored_n
+        if (
+            since >= self.det.rescore_every
+            or f.n == self.det.min_requests
+            or clear is not None
+            # tied to a campaign but not yet stopped: watch closely
+            or (since >= LINKED_RESCORE and acct.campaign >= LINKED and snap.standing is None)
+        ):
+            self._rescore(acct, t, clear is not None, ignore)
+        if acct.created_at is not None:
+            acct.age_days = float((t - acct.created_at) // 86400)  # whole days: the evidence changes daily
+        campaign, ckey, cluster = acct.campaign, acct.campaign_key, acct.cluster
+        if not known or snap.burned or f.n <= self.det.min_requests:
+            # New keys, burned keys or a new account: look now. Otherwise the account's keys were all
+            # weighed at its last rescore, which runs every few requests.
+            now, now_key = self.links.campaign(
+                keys, acct.status, acct.links, snap.burned, ignore, acct.org, f.coverage
+            )
+            if now > campaign:
+                campaign, ckey = now, now_key
+            cluster = max(cluster, self.links.cluster(keys))
+        score, sigs, flagged = acct.score, acct.sigs, acct.seed_flag
+        if clear is not None:
+            score, sigs, flagged = clear.apply(score, sigs, flagged)
+
+        ev_key = (
+            score,
+            campaign,
+            cluster,
+            sigs,
+            jurisdiction,
+            acct.age_days,
+            flagged,
+            self.compiled.requests_band(f.n),
+        )
+        if ev_key != acct.ev_key:
+            evidence = Evidence(
+                score, campaign, f.n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged, cluster
+            )
+            acct.ev = self.compiled.evaluate(evidence)
+            acct.ev_key = ev_key
+        action, rules = acct.ev
+        return self._apply(aid, acct, snap, action, rules, t, campaign, ckey)
+
+    def _rescore(self, acct: _Account, t: float, cleared: bool, ignore: frozenset[str]) -> None:
+        f = acct.features
+        acct.scored_n = f.n
+        acct.score = max(f.score(self.det), acct.seed_score)
+        if (acct.score >= self.det.flag_score or acct.seed_flag) and not cleared:
+            status = FLAGGED
+        else:
+            status = CLEAN if cleared or f.n >= self.det.min_requests else UNKNOWN
+        if status != acct.status:
+            self.links.set_status(acct.links, acct.status, status)
+            acct.status = status
+        full, key = self.links.campaign(
+            acct.links, status, acct.links, acct.burned, ignore, acct.org, f.coverage
+        )
+        if acct.seed_campaign > full and DETECTOR_CAMPAIGN not in ignore:
+            full, key = acct.seed_campaign, DETECTOR_CAMPAIGN
+        acct.campaign, acct.campaign_key = full, key
+        acct.cluster = self.links.cluster(acct.links)
+
+    def _apply(
+        self,
+        aid: str,
+        acct: _Account,
+        snap: Snapshot,
+        action: Action,
+        rules: tuple[str, ...],
+        t: float,
+        campaign: float,
+        ckey: str | None,
+    ) -> Decision:
+        st = snap.standing
+        reference = None
+        if st is not None:
+            held = Action[st["action"].upper()]
+            reference = st["reference"]
+            if held in STICKY and held >= action:
+                action, rules = held, tuple(st["rules"])
+        if action >= Action.THROTTLE and (st is None or action > Action[st["action"].upper()]):
+            reference = self._record(aid, acct, action, rules, t, campaign, ckey)
+        if action == Action.ALLOW:
+            return Decision(
+                action, "served", aid, self.version, (), "", account_score=acct.score, campaign_score=campaign
+            )
+        outcome, wait, limits = OUTCOME_OF[action], None, None
+        if action == Action.THROTTLE:
+            wait = self.state.take(aid, self._rate, self._burst, t)
+            if wait > 0.0:
+                outcome = "throttled"
+            else:
+                wait = None
+        elif action == Action.DEGRADE:
+            limits = self._limits
+        reason = f"{', '.join(rules)}: account score {acct.score:.2f}, campaign score {campaign:.2f}"
+        message = self.policy.message(action, reference) if action >= Action.THROTTLE and reference else None
+        return Decision(
+            action,
+            outcome,
+            aid,
+            self.version,
+            rules,
+            reason,
+            message,
+            reference,
+            limits,
+            wait,
+            None,
+            acct.score,
+            campaign,
+        )
+
+    def _record(
+        self,
+        aid: str,
+        acct: _Account,
+        action: Action,
+        rules: tuple[str, ...],
+        t: float,
+        campaign: float,
+        ckey: str | None,
+    ) -> str:
+        reference = "R-" + hashlib.blake2b(f"{aid}|{t}|{action.label}".encode(), digest_size=5).hexdigest()
+        evidence = {
+            "account_score": round(acct.score, 4),
+            "campaign_score": round(campaign, 4),
+            "campaign_key": ckey,
+            "cluster_score": round(acct.cluster, 4),
+            "requests": acct.features.n,
+            "signatures": sorted(acct.sigs),
+            "detector_flagged": acct.seed_flag,
+            "features": {k: round(v, 4) for k, v in acct.features.shape(self.det).items()},
+            "links": sorted(acct.links),
+            "pathway": acct.pathway,
+            "account_age_days": acct.age_days,
+        }
+        self.state.record(
+            aid,
+            {
+                "action": action.label,
+                "rules": list(rules),
+                "policy_version": self.version,
+                "since": t,
+                "recorded_at": _time.time(),
+                "reference": reference,
+                "evidence": evidence,
+            },
+        )
+        if action >= self.det.links.burn_from:
+            self.state.burn(self.links.burnable(acct.links), reference)
+        return reference

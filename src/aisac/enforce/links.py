@@ -1,0 +1,197 @@
+"""Incremental infrastructure linking: which accounts share payment, addresses, blocks, agents, templates.
+
+A key (e.g. `pay:<fingerprint>`, `net:<block>`) counts the accounts seen on it and how many of them are
+flagged. A key only links an account to a campaign in proportion to how many *other* accounts on it are
+flagged and how few unflagged ones share it, so a carrier NAT or a popular SDK's user agent, shared by
+thousands of ordinary accounts, glues nobody together, while a card or template shared by a ring of
+flagged accounts condemns a new account on its first request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+
+from aisac.enforce.policy import Links
+
+#: Key prefix -> field of LinkWeights.
+PREFIXES = {
+    "sys": "template",
+    "pay": "payment",
+    "ip": "address",
+    "net": "block",
+    "ua": "user_agent",
+    "tpl": "template",
+    "dom": "email_domain",
+}
+#: Keys remembered per account (memory bound); later keys still count for the request that carries them.
+ACCOUNT_KEYS = 32
+ADDRESS_KEYS = 8
+_BLOCK_MEMO = 200_000
+_WEAK = ("ip:", "net:", "ua:", "dom:")
+#: Prompt keys, weighed by how much of an account's traffic uses them; a prompt key of at least this
+#: strength is tainted.
+_PROMPT = ("tpl:", "sys:")
+_TAINTED = 0.3
+#: Keys whose crowds of young accounts make a cluster.
+_CLUSTER = ("pay:", "tpl:", "sys:")
+#: Keys whose unvetted accounts dilute too: a prompt opening, a client or a mail provider can be shared by
+#: thousands of occasional users who never send enough requests to be vetted.
+_POPULAR = ("tpl:", "sys:", "ua:", "dom:")
+
+
+#: Account status for linking: too new to judge, vetted clean, or flagged.
+UNKNOWN, CLEAN, FLAGGED = 0, 1, 2
+
+
+#: Marks a key seen with accounts of more than one organisation (or with and without one).
+_MIXED = "\x00mixed"
+
+
+class LinkGraph:
+    """Per key: [accounts on it, flagged, vetted clean, their one organisation or mixed, young accounts]."""
+
+    def __init__(self, cfg: Links):
+        self.cfg = cfg
+        self.keys: dict[str, list[int]] = {}
+        self.weights = {p: getattr(cfg.weights, f) for p, f in PREFIXES.items()}
+        self._blocks: dict[str, str | None] = {}
+
+    def block(self, address: str) -> str | None:
+        """The /24 (IPv4) or /48 (IPv6) holding `address`; None when it is not an address. Memoised."""
+        try:
+            return self._blocks[address]
+        except KeyError:
+            pass
+        parts = address.split(".")
+        if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts):
+            b: str | None = f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0/24"
+        else:
+            try:
+                ip = ipaddress.ip_address(address)
+                b = str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
+            except ValueError:
+                b = None
+        if len(self._blocks) >= _BLOCK_MEMO:
+            self._blocks.clear()
+        self._blocks[address] = b
+        return b
+
+    def attach(
+        self, links: set[str], status: int, keys: tuple[str, ...], org: str | None = None, young: bool = False
+    ) -> None:
+        """Record that an account (its key set `links`, its status) was seen on `keys`. Exact addresses
+        are capped per account so that a rotating proxy pool cannot crowd out its card, agent, templates."""
+        for k in keys:
+            if k in links or len(links) >= ACCOUNT_KEYS:
+                continue
+            if k.startswith("ip:") and sum(1 for x in links if x.startswith("ip:")) >= ADDRESS_KEYS:
+                continue
+            links.add(k)
+            st = self.keys.get(k)
+            if st is None:
+                self.keys[k] = [1, status == FLAGGED, status == CLEAN, org, young]
+            else:
+                st[0] += 1
+                st[4] += young
+                st[1] += status == FLAGGED
+                st[2] += status == CLEAN
+                if org is None or st[3] != org:
+                    st[3] = _MIXED  # accounts without an organisation are each their own customer
+
+    def set_status(self, links: set[str], old: int, new: int) -> None:
+        df, dc = (new == FLAGGED) - (old == FLAGGED), (new == CLEAN) - (old == CLEAN)
+        for k in links:
+            st = self.keys[k]
+            st[1] += df
+            st[2] += dc
+
+    def strength(self, key: str, status: int, own: set[str], org: str | None = None) -> float:
+        """How strongly sharing `key` ties an account to flagged others, in [0, 1]: the share of flagged
+        among the *vetted* other accounts on it (accounts too new to judge neither condemn nor excuse; for
+        popular key types every other account dilutes), discounted by how many clean accounts share it."""
+        st = self.keys.get(key)
+        if st is None or (org is not None and st[3] == org):
+            return 0.0  # shared only inside one organisation: one customer's own accounts, not a campaign
+        counted = key in own  # the account itself is on the key's counts only once attached
+        flagged = st[1] - (counted and status == FLAGGED)
+        if flagged <= 0:
+            return 0.0
+        clean = st[2] - (counted and status == CLEAN)
+        if key.startswith(_POPULAR):
+            clean = st[0] - counted - flagged  # phrasing and software are shared by crowds: all others dilute
+        share = flagged / (flagged + clean)
+        conf = min(1.0, flagged / self.cfg.min_flagged)
+        rare = self.cfg.rare_accounts
+        return self.weights[key.split(":", 1)[0]] * share * conf * rare / (rare + clean)
+
+    def cluster(self, keys) -> float:
+        """Share of young accounts on the most-shared card or template that spans several organisations and
+        at least `cluster_min` accounts: a crowd of fresh accounts on one card or prompt is a sybil farm
+        even before any of them behaves badly; established customers sharing a prompt are not."""
+        best = 0.0
+        for k in keys:
+            if k.startswith(_CLUSTER):
+                st = self.keys.get(k)
+                if st is not None and st[0] >= self.cfg.cluster_min and st[3] == _MIXED:
+                    best = max(best, st[4] / st[0])
+        return best
+
+    def burned_strength(self, key: str) -> float:
+        return self.weights[key.split(":", 1)[0]] * self.cfg.burned
+
+    def campaign(
+        self,
+        keys,
+        status: int,
+        own: set[str],
+        burned: set[str],
+        ignore: frozenset[str],
+        org: str | None = None,
+        coverage: Callable[[str], float] | None = None,
+    ) -> tuple[float, str | None]:
+        """Noisy-or of the keys' strengths (a burned key counts at least its burned strength); top key.
+
+        Weak keys (address, block, user agent, e-mail domain) together count at most `weak_cap`: they are
+        shared by strangers behind NATs and proxies or using one SDK or mail provider, so they corroborate
+        but never condemn on their own. Prompt keys (template, system prompt) count as strongly as the
+        share of the account's requests that use tainted prompts (`coverage`): a router passing a few of
+        a campaign's prompts among many customers' is not the campaign, an account sending nothing else is.
+        """
+        miss, miss_weak, top, top_s = 1.0, 1.0, None, 0.0
+        prompt_s = prompt_cov = 0.0
+        counts = self.keys
+        for k in keys:
+            st = counts.get(k)
+            if ((st is None or not st[1]) and k not in burned) or k in ignore:
+                continue  # the common case: nobody flagged on this key
+            s = self.strength(k, status, own, org)
+            if k in burned:
+                s = max(s, self.burned_strength(k))
+            if s <= 0.0:
+                continue
+            if k.startswith(_PROMPT):
+                if s >= _TAINTED:
+                    prompt_s = max(prompt_s, s)
+                    prompt_cov += coverage(k) if coverage else 1.0
+            elif k.startswith(_WEAK):
+                miss_weak *= 1.0 - s
+            else:
+                miss *= 1.0 - s
+            if s > top_s:
+                top, top_s = k, s
+        miss *= 1.0 - prompt_s * min(1.0, prompt_cov / self.cfg.prompt_share_full)
+        return 1.0 - miss * (1.0 - min(1.0 - miss_weak, self.cfg.weak_cap)), top
+
+    def burnable(self, links: set[str]) -> list[str]:
+        """Keys of a suspended account worth burning: shared by at least two flagged accounts, which are the
+        majority of the vetted accounts on it (of all accounts on it, for popular key types)."""
+        out = []
+        for k in links:
+            st = self.keys.get(k)
+            if st is None or st[1] < 2 or self.weights[k.split(":", 1)[0]] == 0:
+                continue
+            others = st[0] - st[1] if k.startswith(_POPULAR) else st[2]
+            if st[1] >= others:
+                out.append(k)
+        return out

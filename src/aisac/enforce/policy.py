@@ -1,0 +1,391 @@
+"""The enforcement policy: a versioned YAML file mapping evidence to graduated actions.
+
+Validated with pydantic so that a bad file fails at load time with the path of the offending field and
+the rule broken, never at request time. Rules are compiled once into plain predicates over `Evidence`.
+"""
+
+from __future__ import annotations
+
+import string
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from aisac.enforce.actions import Action
+
+DEFAULT_POLICY = "default.yaml"
+
+
+class PolicyError(ValueError):
+    """The policy file is unreadable or breaks a rule; the message names the file, field and rule."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(_Strict):
+    """A numeric condition: every bound given must hold."""
+
+    gte: float | None = None
+    gt: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Range:
+        if self.gte is None and self.gt is None and self.lt is None and self.lte is None:
+            raise ValueError("a range needs at least one of gte, gt, lt, lte")
+        return self
+
+    def test(self) -> Callable[[float], bool]:
+        gte, gt, lt, lte = self.gte, self.gt, self.lt, self.lte
+        return lambda v: (
+            (gte is None or v >= gte)
+            and (gt is None or v > gt)
+            and (lt is None or v < lt)
+            and (lte is None or v <= lte)
+        )
+
+
+class When(_Strict):
+    """Conditions of one rule; all given must hold (an empty `when` always holds)."""
+
+    account_score: Range | None = None
+    campaign_score: Range | None = None
+    cluster_score: Range | None = None
+    requests: Range | None = None
+    account_age_days: Range | None = None
+    pathway: list[str] | None = None
+    jurisdiction: list[str] | None = None
+    flagged_jurisdiction: bool | None = None
+    signatures: list[str] | None = Field(None, description="any of these signature names hit")
+    detector_flagged: bool | None = None
+
+
+class Rule(_Strict):
+    name: Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+    action: Action
+    when: When = When()
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _action(cls, v: object) -> Action:
+        return Action.parse(v) if isinstance(v, str) else v
+
+
+class Throttle(_Strict):
+    requests_per_minute: float = Field(2.0, gt=0)
+    burst: float = Field(10.0, ge=1)
+
+
+class Degrade(_Strict):
+    max_tokens: int = Field(1024, ge=1)
+    choice_count: int = Field(1, ge=1)
+    reasoning: Literal["summarised", "omitted", "full"] = "summarised"
+
+
+class Clock(_Strict):
+    max_skew_s: float = Field(300.0, gt=0, description="wall-clock mode: tolerated |request time - now|")
+    max_reorder_s: float = Field(3600.0, gt=0, description="event mode: tolerated lateness of a request")
+
+
+class LongOutput(_Strict):
+    min_output_tokens: int = Field(600, ge=0)
+    ratio: float = Field(3.0, gt=0, description="output tokens per input token")
+
+
+class FeatureWeights(_Strict):
+    volume: float = Field(1.0, ge=0)
+    long_output: float = Field(3.0, ge=0)
+    single_turn: float = Field(1.0, ge=0)
+    uniform_params: float = Field(0.0, ge=0)
+    template_reuse: float = Field(2.0, ge=0)
+    round_the_clock: float = Field(1.0, ge=0)
+    regular_arrivals: float = Field(0.5, ge=0)
+    multi_choice: float = Field(0.5, ge=0)
+
+
+class LinkWeights(_Strict):
+    payment: float = Field(1.0, ge=0, le=1)
+    address: float = Field(0.6, ge=0, le=1)
+    block: float = Field(0.35, ge=0, le=1)
+    user_agent: float = Field(0.25, ge=0, le=1)
+    template: float = Field(0.8, ge=0, le=1)
+    email_domain: float = Field(0.2, ge=0, le=1)
+
+
+class Links(_Strict):
+    weights: LinkWeights = LinkWeights()
+    rare_accounts: int = Field(50, ge=2, description="a key shared by more accounts than this counts less")
+    min_flagged: int = Field(2, ge=1, description="flagged other accounts a key needs to count fully")
+    burned: float = Field(0.95, ge=0, le=1, description="strength of a key of a suspended campaign")
+    weak_cap: float = Field(0.45, ge=0, le=1, description="most that address, block, agent, domain add up to")
+    prompt_share_full: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="share of an account's requests on tainted prompts at which they count fully",
+    )
+    young_days: float = Field(60.0, gt=0, description="accounts younger than this count as young in clusters")
+    cluster_min: int = Field(20, ge=2, description="accounts a card or template needs to be judged a cluster")
+    burn_from: Action = Action.SUSPEND
+
+    @field_validator("burn_from", mode="before")
+    @classmethod
+    def _action(cls, v: object) -> Action:
+        return Action.parse(v) if isinstance(v, str) else v
+
+
+class Detection(_Strict):
+    """Feature and link parameters; the defaults are those of the packaged policy."""
+
+    min_requests: int = Field(5, ge=1, description="requests before the behaviour score counts")
+    rescore_every: int = Field(16, ge=1)
+    flag_score: float = Field(
+        0.45, ge=0, le=1, description="behaviour score that marks an account for linking"
+    )
+    volume_per_day: float = Field(
+        2000.0, gt=0, description="requests per day that saturate the volume feature"
+    )
+    long_output: LongOutput = LongOutput()
+    weights: FeatureWeights = FeatureWeights()
+    links: Links = Links()
+
+
+class Signature(_Strict):
+    """A named indicator (e.g. shared by another lab): exact values of one field, or UA substrings."""
+
+    name: Annotated[str, Field(min_length=1)]
+    field: Literal["payment", "address", "block", "user_agent", "template", "asn", "email_domain"]
+    values: list[str] = []
+    contains: list[str] = []
+
+    @model_validator(mode="after")
+    def _something(self) -> Signature:
+        if not self.values and not self.contains:
+            raise ValueError("a signature needs values or contains")
+        if self.contains and self.field != "user_agent":
+            raise ValueError("contains is only allowed for field user_agent")
+        return self
+
+
+_MESSAGE_FIELDS = {"reference", "appeal_url"}
+
+DEFAULT_MESSAGES = {
+    Action.THROTTLE: "Requests from this account are temporarily limited to a lower rate under our usage "
+    "policy. If you believe this is a mistake, appeal at {appeal_url} quoting reference {reference}.",
+    Action.DEGRADE: "Responses to this account are temporarily limited (shorter outputs, one completion per "
+    "request, summarised reasoning) under our usage policy. If you believe this is a mistake, appeal at "
+    "{appeal_url} quoting reference {reference}.",
+    Action.CHALLENGE: "This account needs to be re-verified before it can continue. Follow the steps at "
+    "{appeal_url}, quoting reference {reference}.",
+    Action.SUSPEND: "This account is suspended pending review under our usage policy. You can appeal at "
+    "{appeal_url} quoting reference {reference}; access is restored at once if the appeal is upheld.",
+    Action.REVOKE: "API access for this account has been revoked under our usage policy. You can appeal at "
+    "{appeal_url} quoting reference {reference}.",
+}
+
+
+class Policy(_Strict):
+    version: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    safe_default: Action = Action.ALLOW
+    appeal_url: str = "https://example.com/appeals"
+    clock: Clock = Clock()
+    throttle: Throttle = Throttle()
+    degrade: Degrade = Degrade()
+    detection: Detection = Detection()
+    flagged_jurisdictions: list[str] = []
+    signatures: list[Signature] = []
+    rules: list[Rule]
+    messages: dict[str, str] = {}
+
+    @field_validator("safe_default", mode="before")
+    @classmethod
+    def _action(cls, v: object) -> Action:
+        return Action.parse(v) if isinstance(v, str) else v
+
+    @field_validator("messages")
+    @classmethod
+    def _messages(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, text in v.items():
+            Action.parse(key)
+            used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            if used - _MESSAGE_FIELDS:
+                raise ValueError(
+                    f"message {key!r} uses {sorted(used - _MESSAGE_FIELDS)}; allowed: reference, appeal_url"
+                )
+        return v
+
+    @model_validator(mode="after")
+    def _rules(self) -> Policy:
+        names = [r.name for r in self.rules]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"rule names must be unique; repeated: {sorted(dup)}")
+        known = {s.name for s in self.signatures}
+        for r in self.rules:
+            missing = set(r.when.signatures or ()) - known
+            if missing:
+                raise ValueError(f"rule {r.name!r} names undefined signatures {sorted(missing)}")
+        return self
+
+    def message(self, action: Action, reference: str) -> str:
+        """Customer-facing text: what happened and how to appeal, nothing about how it was detected."""
+        custom = {Action.parse(k): t for k, t in self.messages.items()}
+        text = custom.get(action) or DEFAULT_MESSAGES.get(action, "")
+        return text.format(reference=reference, appeal_url=self.appeal_url)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the policy decides on, for one account at one moment."""
+
+    account_score: float = 0.0
+    campaign_score: float = 0.0
+    requests: int = 0
+    account_age_days: float | None = None
+    pathway: str | None = None
+    jurisdiction: str | None = None
+    signatures: frozenset[str] = frozenset()
+    detector_flagged: bool = False
+    cluster_score: float = 0.0
+
+
+Predicate = Callable[[Evidence], bool]
+
+
+def _compile_when(w: When, flagged: frozenset[str]) -> list[Predicate]:
+    preds: list[Predicate] = []
+    for name in ("account_score", "campaign_score", "cluster_score", "requests"):
+        rng: Range | None = getattr(w, name)
+        if rng is not None:
+            t = rng.test()
+            preds.append(lambda e, t=t, n=name: t(getattr(e, n)))
+    if w.account_age_days is not None:
+        t = w.account_age_days.test()
+        preds.append(lambda e, t=t: e.account_age_days is not None and t(e.account_age_days))
+    if w.pathway is not None:
+        pw = frozenset(p.lower() for p in w.pathway)
+        preds.append(lambda e, pw=pw: e.pathway is not None and e.pathway.lower() in pw)
+    if w.jurisdiction is not None:
+        js = frozenset(j.upper() for j in w.jurisdiction)
+        preds.append(lambda e, js=js: e.jurisdiction is not None and e.jurisdiction.upper() in js)
+    if w.flagged_jurisdiction is not None:
+        want = w.flagged_jurisdiction
+        preds.append(lambda e: (e.jurisdiction is not None and e.jurisdiction.upper() in flagged) == want)
+    if w.signatures is not None:
+        sigs = frozenset(w.signatures)
+        preds.append(lambda e, sigs=sigs: not sigs.isdisjoint(e.signatures))
+    if w.detector_flagged is not None:
+        want_flag = w.detector_flagged
+        preds.append(lambda e: e.detector_flagged == want_flag)
+    return preds
+
+
+_NUMERIC = ("account_score", "campaign_score", "cluster_score", "requests", "account_age_days")
+_CACHE_CAP = 100_000
+
+
+class CompiledPolicy:
+    """A Policy with its rules turned into predicates; `evaluate` is pure and cheap.
+
+    Results are memoised on a key that keeps exactly what the rules can tell apart: for each numeric field,
+    its position among the bounds the rules use (so 0.71 and 0.74 share an entry when no bound lies
+    between them), and the categorical fields as they are.
+    """
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        flagged = frozenset(j.upper() for j in policy.flagged_jurisdictions)
+        self._rules = [(r.name, r.action, _compile_when(r.when, flagged)) for r in policy.rules]
+        bounds: dict[str, set[float]] = {n: set() for n in _NUMERIC}
+        for r in policy.rules:
+            for n in _NUMERIC:
+                rng: Range | None = getattr(r.when, n)
+                if rng is not None:
+                    bounds[n].update(b for b in (rng.gte, rng.gt, rng.lt, rng.lte) if b is not None)
+        self._bounds = [(n, sorted(b), frozenset(b)) for n, b in bounds.items() if b]
+        self._request_bounds = sorted(bounds["requests"])
+        self._named_sigs = frozenset(s for r in policy.rules for s in (r.when.signatures or ()))
+        self._cache: dict[tuple, tuple[Action, tuple[str, ...]]] = {}
+
+    def requests_band(self, requests: int) -> int:
+        """Which side of the rules' `requests` bounds a count lies on (0 when no rule looks at it)."""
+        return bisect_left(self._request_bounds, requests) * 2 + (requests in self._request_bounds)
+
+    @property
+    def rule_names(self) -> list[str]:
+        return [name for name, _, _ in self._rules]
+
+    def _key(self, e: Evidence) -> tuple:
+        key: list = []
+        for name, ordered, exact in self._bounds:
+            v = getattr(e, name)
+            key.append(None if v is None else (bisect_left(ordered, v), v in exact))
+        sigs = e.signatures & self._named_sigs if e.signatures else e.signatures
+        key += (e.pathway, e.jurisdiction, sigs, e.detector_flagged)
+        return tuple(key)
+
+    def evaluate(self, e: Evidence) -> tuple[Action, tuple[str, ...]]:
+        """The most severe matching action and the names of the rules that ask for it."""
+        key = self._key(e)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        best, why = Action.ALLOW, ()
+        for name, action, preds in self._rules:
+            if action < best:
+                continue
+            if all(p(e) for p in preds):
+                if action > best:
+                    best, why = action, (name,)
+                elif action == best:
+                    why = (*why, name)
+        if len(self._cache) >= _CACHE_CAP:
+            self._cache.clear()
+        self._cache[key] = (best, why)
+        return best, why
+
+
+def _format_errors(source: str, exc: ValidationError) -> str:
+    lines = [f"{source}: invalid policy"]
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  {where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PolicyError(
+            f"{source}: invalid policy\n  (top level): expected a mapping, got {type(data).__name__}"
+        )
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(_format_errors(source, exc)) from exc
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """The policy in `path`, or the packaged default when `path` is None."""
+    if path is None:
+        text = resources.files("aisac.enforce.policies").joinpath(DEFAULT_POLICY).read_text("utf-8")
+        return parse_policy(text, f"<packaged {DEFAULT_POLICY}>")
+    p = Path(path)
+    try:
+        text = p.read_text("utf-8")
+    except OSError as exc:
+        raise PolicyError(f"{p}: cannot read: {exc}") from exc
+    return parse_policy(text, str(p))
