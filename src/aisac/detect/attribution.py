@@ -187,16 +187,16 @@ def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
             .to_arrow_table()
             .to_pylist()
         ):
-            facts[row["campaign"]]["areas"] = _hist(row["areas"], len(taxonomy.NAMES))
+            facts[row["campaign"]]["areas"] = _hist(row["areas"], len(taxonomy.NAMES), "sampled_prompts")
         con.unregister("_kw_area")
     return facts
 
 
-def _hist(histogram, limit: int) -> list[dict[str, Any]]:
+def _hist(histogram, limit: int, unit: str = "requests") -> list[dict[str, Any]]:
     """A DuckDB histogram (map, as a list of key/value pairs) as the `limit` most frequent values."""
     pairs = histogram.items() if isinstance(histogram, dict) else [(k, v) for k, v in (histogram or [])]
     ranked = sorted(((k, v) for k, v in pairs if k is not None), key=lambda kv: -kv[1])[:limit]
-    return [{"value": k, "requests": v} for k, v in ranked]
+    return [{"value": k, unit: v} for k, v in ranked]
 
 
 def _link_families(con: duckdb.DuckDBPyConnection, edges: pa.Table) -> dict[str, Counter]:
