@@ -115,8 +115,10 @@ def attribute(
             techniques.append("AML.T0021")
         if families["address"] or families["block"] or (len(members) == 1 and f["requests"] > 20_000):
             techniques.append("AML.T0008.005")
-        why = [f"{n} of {len(members)} accounts: {example[feature]}" + (" (highest-scoring member)" if n > 1 else "")
-               for feature, n in counted.most_common(5)]
+        why = [
+            f"{n} of {len(members)} accounts: " + ("e.g. " if n > 1 else "") + example[feature]
+            for feature, n in counted.most_common(5)
+        ]
         why += [f"members {FAMILY_WORDS[fam]} ({n} linked pairs)" for fam, n in families.most_common()]
         campaigns.append(
             {

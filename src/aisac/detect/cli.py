@@ -83,11 +83,14 @@ def write_accounts(table, path: Path) -> None:
             )
 
 
-def summary(campaigns: list[dict]) -> Table:
-    table = Table(title="Campaigns found")
+def summary(campaigns: list[dict], limit: int = 10) -> Table:
+    """The largest campaigns, one line each (campaigns.json has them all, with every reason)."""
+    more = f" (largest {limit} of {len(campaigns)})" if len(campaigns) > limit else ""
+    table = Table(title=f"Campaigns found{more}")
     for col in ("campaign", "score", "accounts", "requests", "first seen", "last seen", "ATLAS", "top reason"):
         table.add_column(col, justify="right" if col in ("score", "accounts", "requests") else "left")
-    for c in campaigns[:20]:
+    for c in campaigns[:limit]:
+        reason = c["reasons"][0] if c["reasons"] else ""
         table.add_row(
             c["id"],
             f"{c['score']:.2f}",
@@ -96,6 +99,6 @@ def summary(campaigns: list[dict]) -> Table:
             c["first_seen"],
             c["last_seen"],
             " ".join(t["id"] for t in c["atlas_techniques"]),
-            c["reasons"][0] if c["reasons"] else "",
+            reason if len(reason) <= 80 else reason[:79] + "…",
         )
     return table
