@@ -6,10 +6,10 @@ import typer
 
 from aisac import demo
 from aisac.detect import cli as detect_cli
+from aisac.enforce.cli import appeals_app, enforce_app, guard_app
 from aisac.evaluate import cli as evaluate_cli
 from aisac.hub.cli import app as hub_app
 from aisac.intel.cli import app as share_app
-from aisac.enforce.cli import appeals_app, enforce_app, guard_app
 from aisac.logs.cli import app as logs_app
 from aisac.simulate import cli as simulate_cli
 
