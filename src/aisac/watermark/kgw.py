@@ -29,7 +29,7 @@ class KGW(WatermarkScheme):
         self._cut = np.uint64(min(int(self.gamma * 2.0**64), 2**64 - 1))
 
     def _words(self, contexts: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-        """Keyed word of each (context window, candidate); contexts (..., h), candidates broadcast to (...)."""
+        """Keyed word of each (context window, candidate): contexts (..., h), candidates broadcast."""
         secret = self.key.secret
         if not self.self_hash:
             seeds = context_seeds(contexts, secret, self.width)[..., 0]

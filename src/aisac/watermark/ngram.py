@@ -21,6 +21,10 @@ class LanguageModel(Protocol):
         """(batch, seq) ids to (batch, vocab) next-token logits."""
         ...
 
+    def sequence_logits(self, ids: np.ndarray) -> np.ndarray:
+        """Teacher forcing: (seq,) ids to (seq, vocab) logits of the token after each prefix."""
+        ...
+
 
 class BigramLM:
     """P(w | v) = (c(v, w) + beta * P(w)) / (c(v) + beta), with add-one unigram P."""
@@ -44,6 +48,9 @@ class BigramLM:
 
     def next_logits(self, ids: np.ndarray) -> np.ndarray:
         return self.logp[ids[:, -1]].astype(np.float64)
+
+    def sequence_logits(self, ids: np.ndarray) -> np.ndarray:
+        return self.logp[ids].astype(np.float64)
 
 
 Processor = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -70,3 +77,22 @@ def generate(
         choice = np.argmax(logp + rng.gumbel(size=logp.shape), axis=-1)
         ids = np.concatenate([ids, choice[:, None]], axis=1)
     return ids[:, prompts.shape[1] :]
+
+
+def save_bigram(model: BigramLM, path: str) -> None:
+    np.savez_compressed(path, logp=model.logp, beta=np.float64(model.beta))
+
+
+def load_bigram(path: str) -> BigramLM:
+    """Read a model written by `save_bigram`; a wrong file raises naming it."""
+    try:
+        with np.load(path) as data:
+            logp = data["logp"]
+            beta = float(data["beta"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"{path}: not an aisac bigram model ({exc})") from None
+    if logp.ndim != 2 or logp.shape[0] != logp.shape[1]:
+        raise ValueError(f"{path}: field 'logp' must be a square matrix, got shape {logp.shape}")
+    model = BigramLM(logp.shape[0], beta)
+    model.logp = logp
+    return model
