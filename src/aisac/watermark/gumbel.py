@@ -2,7 +2,8 @@
 
 Distortion-free for one request, but deterministic given the context, so identical prompts would get
 identical answers. The second key (`diversity_secret`) derives `streams` sub-keys; each request draws one
-stream at random, which restores diversity at the price of a factor `streams` (Bonferroni) in detection.
+stream at random, which restores diversity; detection tests every stream and corrects the smallest p-value
+exactly (Šidák: stream scores are independent under the null), costing about a factor `streams`.
 Per pair the score is -log(1 - r), Exp(1) under the null, so n distinct pairs sum to Gamma(n, 1).
 """
 
@@ -57,8 +58,8 @@ class GumbelMax(WatermarkScheme):
         return PairScores(combine(seeds, scored), -np.log1p(-r))
 
     def p_value(self, sums: np.ndarray, n: int) -> float:
-        tails = stats.gamma.sf(sums, a=max(n, 1))
-        return float(min(1.0, self.streams * float(np.min(tails))))
+        smallest = float(np.min(stats.gamma.sf(sums, a=max(n, 1))))
+        return float(-np.expm1(self.streams * np.log1p(-smallest)))  # 1 - (1 - p_min)^streams, exact
 
     def null_mean(self) -> np.ndarray:
         return np.ones(self.streams)

@@ -54,12 +54,6 @@ def to_unit(words: np.ndarray) -> np.ndarray:
     return ((words >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 
-def bits(words: np.ndarray, n: int) -> np.ndarray:
-    """The lowest `n` bits of each word as a trailing axis of 0/1 uint8 (tournament g-values)."""
-    shifts = np.arange(n, dtype=np.uint64)
-    return ((words[..., None] >> shifts) & np.uint64(1)).astype(np.uint8)
-
-
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import stats
 
 from aisac.watermark.base import PairScores, WatermarkScheme, log_softmax
-from aisac.watermark.hashing import bits, combine, context_seeds, popcount_low
+from aisac.watermark.hashing import combine, context_seeds, popcount_low
 
 
 class Tournament(WatermarkScheme):
@@ -32,10 +32,10 @@ class Tournament(WatermarkScheme):
         if input_ids.shape[1] < self.width:
             return scores
         seeds = self.seeds_for_batch(input_ids)
-        g = bits(combine(seeds[:, None], np.arange(scores.shape[-1], dtype=np.int64)[None, :]), self.layers)
+        words = combine(seeds[:, None], np.arange(scores.shape[-1], dtype=np.int64)[None, :])
         probs = np.exp(log_softmax(scores))
         for layer in range(self.layers):
-            g_l = g[..., layer]
+            g_l = ((words >> np.uint64(layer)) & np.uint64(1)).astype(np.float64)
             probs = probs * (1.0 + g_l - np.sum(probs * g_l, axis=-1, keepdims=True))
         with np.errstate(divide="ignore"):
             return np.log(np.maximum(probs, 0.0))  # rounding can leave -1e-17 where E_p[g] = 1
