@@ -97,8 +97,14 @@ class WatermarkScheme(ABC):
         """Score positions t >= width: context tokens[t-width:t] with token targets (default tokens[t])."""
 
     @abstractmethod
+    def log_p_value(self, sums: np.ndarray, n: int) -> float:
+        """Natural log of the exact upper-tail p-value of the column sums of `n` distinct pairs.
+
+        Logs keep strong evidence finite: a p-value of 1e-400 underflows to 0.0 as a float.
+        """
+
     def p_value(self, sums: np.ndarray, n: int) -> float:
-        """Exact upper-tail p-value of the column sums of `n` distinct pairs under the null."""
+        return float(np.exp(self.log_p_value(sums, n)))
 
     @abstractmethod
     def null_mean(self) -> np.ndarray:
@@ -117,7 +123,9 @@ class WatermarkScheme(ABC):
             "score_sums": [float(s) for s in sums],
             "null_mean_per_pair": [float(m) for m in self.null_mean()],
         }
-        p = self.p_value(sums, n) if n >= self.min_tokens else None
+        log_p = self.log_p_value(sums, n) if n >= self.min_tokens else None
+        p = None if log_p is None else float(np.exp(log_p))
+        evidence["log10_p_value"] = None if log_p is None else log_p / np.log(10)
         return Detection(p, n, tokens_total, [float(s) for s in sums], evidence, self.min_tokens)
 
     def detect(self, tokens: np.ndarray) -> Detection:

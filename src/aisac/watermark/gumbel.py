@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from aisac.watermark.base import PairScores, WatermarkScheme, log_softmax
 from aisac.watermark.hashing import combine, context_seeds, to_unit
+from aisac.watermark.tails import gamma_log_sf
 
 
 class GumbelMax(WatermarkScheme):
@@ -57,9 +57,11 @@ class GumbelMax(WatermarkScheme):
         r = self._uniforms(seeds, scored)
         return PairScores(combine(seeds, scored), -np.log1p(-r))
 
-    def p_value(self, sums: np.ndarray, n: int) -> float:
-        smallest = float(np.min(stats.gamma.sf(sums, a=max(n, 1))))
-        return float(-np.expm1(self.streams * np.log1p(-smallest)))  # 1 - (1 - p_min)^streams, exact
+    def log_p_value(self, sums: np.ndarray, n: int) -> float:
+        log_min = min(gamma_log_sf(float(s), max(n, 1)) for s in sums)
+        if log_min < -30:  # 1 - (1 - p)^k = k p (1 + O(k p)): exact to double precision here
+            return float(np.log(self.streams) + log_min)
+        return float(np.log(-np.expm1(self.streams * np.log1p(-np.exp(log_min)))))
 
     def null_mean(self) -> np.ndarray:
         return np.ones(self.streams)

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import stats
 
 from aisac.watermark.base import PairScores, WatermarkScheme
 from aisac.watermark.hashing import combine, context_seeds, min_token_hash
+from aisac.watermark.tails import binom_log_sf
 
 
 class KGW(WatermarkScheme):
@@ -55,9 +55,9 @@ class KGW(WatermarkScheme):
         words = self._words(contexts, np.asarray(scored, dtype=np.int64))
         return PairScores(words, (words < self._cut).astype(np.float64)[:, None])
 
-    def p_value(self, sums: np.ndarray, n: int) -> float:
+    def log_p_value(self, sums: np.ndarray, n: int) -> float:
         green = int(np.floor(sums[0] + 1e-9))
-        return float(stats.binom.sf(green - 1, n, self.gamma))
+        return binom_log_sf(green, n, self.gamma)
 
     def null_mean(self) -> np.ndarray:
         return np.array([self.gamma])

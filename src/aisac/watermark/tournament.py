@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from aisac.watermark.base import PairScores, WatermarkScheme, log_softmax
 from aisac.watermark.hashing import combine, context_seeds, popcount_low
+from aisac.watermark.tails import binom_log_sf
 
 
 class Tournament(WatermarkScheme):
@@ -46,9 +46,9 @@ class Tournament(WatermarkScheme):
         words = combine(seeds, scored)
         return PairScores(words, popcount_low(words, self.layers).astype(np.float64)[:, None])
 
-    def p_value(self, sums: np.ndarray, n: int) -> float:
+    def log_p_value(self, sums: np.ndarray, n: int) -> float:
         ones = int(np.floor(sums[0] + 1e-9))
-        return float(stats.binom.sf(ones - 1, n * self.layers, 0.5))
+        return binom_log_sf(ones, n * self.layers, 0.5)
 
     def null_mean(self) -> np.ndarray:
         return np.array([self.layers / 2.0])
