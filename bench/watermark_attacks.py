@@ -90,7 +90,12 @@ def main() -> None:
             samples = list(generate(student, np.stack([d[:4] for d in human[:400]]), SEQ, rng))
             closed = scheme.detect_scores(closed_pairs(scheme, samples), len(samples) * SEQ)
             opened = scheme.detect_scores(open_pairs(scheme, student, list(served)), len(served) * SEQ)
-            finetune[str(frac)] = {"clean_tokens": size, "closed_p": closed.p_value, "open_p": opened.p_value}
+            finetune[str(frac)] = {
+                "clean_tokens": size,
+                "closed_p": closed.p_value,
+                "open_p": opened.p_value,
+                "open_log10_p": opened.evidence["log10_p_value"],
+            }
             print(label, "clean training", frac, finetune[str(frac)], flush=True)
         results[label] = {"paraphrase": para, "continued_clean_training": finetune}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -49,9 +49,11 @@ def audit_row(scheme, student, served: list[np.ndarray], prompts: np.ndarray, rn
     opened = scheme.detect_scores(open_pairs(scheme, student, served), len(served) * SEQ)
     return {
         "closed_p": closed.p_value,
+        "closed_log10_p": closed.evidence["log10_p_value"],
         "closed_pairs": closed.tokens_scored,
         "closed_budget_tokens_p1e-5": budget(scheme, closed),
         "open_p": opened.p_value,
+        "open_log10_p": opened.evidence["log10_p_value"],
         "open_pairs": opened.tokens_scored,
         "open_budget_tokens_p1e-5": budget(scheme, opened),
     }

@@ -186,6 +186,11 @@ def test_provenance_audit_with_registry_and_stix(tmp_path: Path) -> None:
         done.returncode == 0
         and json.loads((tmp_path / "open.json").read_text())["tests"][0]["p_value"] < 1e-3
     )
+    with (tmp_path / "s.jsonl").open("ab") as handle:
+        handle.write(b'{"id": "x", "text": "\xff"}\n')
+    done = run("provenance", "audit", "s.jsonl", "--key", "k.json", "--out", "again.json")
+    assert done.returncode == 1 and "s.jsonl: line 61: not valid UTF-8" in done.stderr
+    assert json.loads((tmp_path / "again.json").read_text())["tests"][0]["p_value"] < 1e-5
     done = run("provenance", "budget", "--key", "k.json", "--pilot", "s.jsonl", "--alpha", "1e-5")
     estimate = json.loads(done.stdout)
     assert estimate["effect_per_pair"] > 0 and estimate["tokens_needed"] > 0

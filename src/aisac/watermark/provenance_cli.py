@@ -20,10 +20,16 @@ ModelOpt = Annotated[
 ]
 
 
-def _encode(paths: list[Path]) -> list[np.ndarray]:
+def _encode(paths: list[Path], issues: list | None = None) -> list[np.ndarray]:
+    """Token ids of every good line of `paths`; bad lines are reported and appended to `issues`."""
     from aisac.watermark.tokenizer import project_codec
 
-    texts = [r.text for p in paths for r in read_texts_or_exit(p)[0]]
+    texts = []
+    for path in paths:
+        records, bad = read_texts_or_exit(path)
+        texts += [r.text for r in records]
+        if issues is not None:
+            issues += bad
     return project_codec().encode_many(texts)
 
 
@@ -69,10 +75,11 @@ def audit(
     from aisac.watermark.audit import AuditFilters, run_audit
     from aisac.watermark.evidence import file_digest
 
-    filters = AuditFilters(exclude=_encode(exclude), max_top_prob=max_top_prob)
+    issues: list = []
+    filters = AuditFilters(exclude=_encode(exclude, issues), max_top_prob=max_top_prob)
     package = run_audit(
         _keys(key, registry),
-        _encode(inputs),
+        _encode(inputs, issues),
         subject=subject,
         inputs=[file_digest(p) for p in [*inputs, *exclude]],
         alpha=alpha,
@@ -88,6 +95,11 @@ def audit(
             f"p={test.p_value}, p_holm={test.p_adjusted}"
         )
     typer.echo(package.conclusion())
+    if issues:
+        typer.echo(
+            f"{len(issues)} input lines set aside (see errors above); the audit used the rest", err=True
+        )
+        raise typer.Exit(1)
 
 
 @app.command()
