@@ -14,8 +14,8 @@ OUT = Path("bench/out")
 def pval(row: dict, mode: str) -> str:
     """The p-value, or 10^log10 where it underflows a float."""
     log10 = row.get(f"{mode}_log10_p")
-    if row[f"{mode}_p"] == 0.0 and log10 is not None:
-        return f"1e{log10:.0f}"
+    if row[f"{mode}_p"] == 0.0:
+        return f"1e{log10:.0f}" if log10 is not None else "< 1e-308"
     return fmt(row[f"{mode}_p"])
 
 
@@ -23,7 +23,7 @@ def fmt(value) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:.3g}" if value != 0 else "0 (< 1e-308)"
+        return f"{value:.3g}"
     return str(value)
 
 
@@ -141,7 +141,10 @@ def attacks() -> None:
 
 
 def speed() -> None:
-    data = json.loads((OUT / "watermark_speed.json").read_text())
+    path = OUT / "watermark_speed.json"
+    if not path.exists():
+        return
+    data = json.loads(path.read_text())
     rows = [
         [k, v["tokens"], f"{v['per_cpu_s'] / 1e6:.2f} M", f"{v['per_wall_s'] / 1e6:.2f} M"]
         for k, v in data.items()
