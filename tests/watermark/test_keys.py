@@ -17,6 +17,7 @@ from aisac.watermark.keys import (
     load_key,
     save_key,
 )
+from aisac.watermark.schemes import scheme_for
 
 
 @pytest.mark.parametrize("scheme", ["kgw", "gumbel", "tournament"])
@@ -25,6 +26,8 @@ def test_round_trip(tmp_path: Path, scheme: str) -> None:
     save_key(key, tmp_path / "k.json")
     assert load_key(tmp_path / "k.json") == key
     assert "secret" not in json.dumps(key.public())
+    params = scheme_for(key).get_params()
+    assert params["config"] == key.config and "secret" not in json.dumps(params)
 
 
 def test_two_keys_differ() -> None:

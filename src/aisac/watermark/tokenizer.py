@@ -47,14 +47,8 @@ class Codec:
         self.vocab_size = tokenizer.get_vocab_size()
         self.fingerprint = hashlib.sha256(tokenizer.to_str().encode()).hexdigest()[:16]
 
-    def encode(self, text: str) -> np.ndarray:
-        return np.asarray(self.tokenizer.encode(text).ids, dtype=np.int64)
-
     def encode_many(self, texts: list[str]) -> list[np.ndarray]:
         return [np.asarray(e.ids, dtype=np.int64) for e in self.tokenizer.encode_batch(texts)]
-
-    def decode(self, ids: np.ndarray) -> str:
-        return self.tokenizer.decode([int(i) for i in ids])
 
     def decode_many(self, rows: np.ndarray) -> list[str]:
         return self.tokenizer.decode_batch([[int(i) for i in row] for row in rows])
