@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
-OUT = Path("bench/out")
+OUT = Path(__file__).resolve().parent / "out"
 
 
 def pval(row: dict, mode: str) -> str:
@@ -182,6 +183,9 @@ def transformer() -> None:
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=OUT, help="folder holding watermark_*.json")
+    OUT = parser.parse_args().out
     for section in (detection, speed, radioactivity, attacks, transformer):
         print(f"\n### {section.__name__}\n")
         if section is radioactivity:
