@@ -34,6 +34,7 @@ SEQ = 128
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--rhos", type=float, nargs="+", default=RHOS)
     parser.add_argument("--out", type=Path, default=Path("bench/out/watermark_transformer.json"))
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -59,7 +60,7 @@ def main() -> None:
         "served_detected": float(np.mean(served_p < 1e-4)),
     }
     prompts = np.stack([d[:4] for d in docs[half // 2 : half // 2 + 200]])
-    for rho in RHOS:
+    for rho in args.rhos:
         rows = round(rho * human_tokens / (1 - rho) / SEQ)
         student = TinyGPT(vocab, 64, 2, 4, 32)
         loss = train(student, [*human, *served[:rows]], args.steps, 32, seed=2)
