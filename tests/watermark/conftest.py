@@ -39,3 +39,20 @@ def teacher(corpus_docs: list[np.ndarray], vocab: int):
 @pytest.fixture(scope="session")
 def human_docs(corpus_docs: list[np.ndarray]) -> list[np.ndarray]:
     return corpus_docs[len(corpus_docs) // 2 :]
+
+
+@pytest.fixture(scope="session")
+def fixed_key():
+    """`fixed_key(scheme, seed, **config)`: a key whose secrets derive from `seed`, so that the
+    statistical tests give the same verdict on every run."""
+    import dataclasses
+
+    from aisac.watermark.keys import generate_key
+
+    def make(scheme: str, seed: int, **config):
+        secret, diversity = np.random.default_rng(seed).integers(0, 2**63, size=2)
+        return dataclasses.replace(
+            generate_key(scheme, **config), secret=int(secret), diversity_secret=int(diversity)
+        )
+
+    return make
