@@ -35,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--rhos", type=float, nargs="+", default=RHOS)
+    parser.add_argument("--student-steps", type=int, default=None, help="default: --steps")
     parser.add_argument("--out", type=Path, default=Path("bench/out/watermark_transformer.json"))
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -63,7 +64,7 @@ def main() -> None:
     for rho in args.rhos:
         rows = round(rho * human_tokens / (1 - rho) / SEQ)
         student = TinyGPT(vocab, 64, 2, 4, 32)
-        loss = train(student, [*human, *served[:rows]], args.steps, 32, seed=2)
+        loss = train(student, [*human, *served[:rows]], args.student_steps or args.steps, 32, seed=2)
         samples = list(generate(student, prompts, SEQ, rng))
         closed = scheme.detect_scores(closed_pairs(scheme, samples), len(samples) * SEQ)
         opened = scheme.detect_scores(open_pairs(scheme, student, list(served)), served.size)
