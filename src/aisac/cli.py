@@ -12,6 +12,8 @@ from aisac.hub.cli import app as hub_app
 from aisac.intel.cli import app as share_app
 from aisac.logs.cli import app as logs_app
 from aisac.simulate import cli as simulate_cli
+from aisac.watermark.cli import app as watermark_app
+from aisac.watermark.provenance_cli import app as provenance_app
 
 app = typer.Typer(
     name="aisac",
@@ -30,6 +32,8 @@ app.add_typer(share_app, name="share")
 app.add_typer(guard_app, name="guard")
 app.add_typer(enforce_app, name="enforce")
 app.add_typer(appeals_app, name="appeals")
+app.add_typer(watermark_app, name="watermark")
+app.add_typer(provenance_app, name="provenance")
 
 
 def main() -> None:

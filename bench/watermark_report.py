@@ -1,0 +1,194 @@
+"""Print the markdown tables of docs/benchmarks.md (watermark section) from bench/out/watermark_*.json.
+
+.venv/bin/python bench/watermark_report.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def pval(row: dict, mode: str) -> str:
+    """The p-value, or 10^log10 where it underflows a float."""
+    log10 = row.get(f"{mode}_log10_p")
+    if row[f"{mode}_p"] == 0.0:
+        return f"1e{log10:.0f}" if log10 is not None else "< 1e-308"
+    return fmt(row[f"{mode}_p"])
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def detection() -> None:
+    data = json.loads((OUT / "watermark_detection.json").read_text())
+    print(
+        table(
+            [
+                "scheme",
+                "human docs",
+                "share p<1e-4 (one key)",
+                "share p<0.01 (one key)",
+                "KS p (one key)",
+                "share p<0.01 (fresh keys)",
+                "KS p (fresh keys)",
+                "wrong keys",
+                "wrong-key KS p",
+            ],
+            [
+                [
+                    k,
+                    v["human_docs"],
+                    v["human_share_p_below_1e-4"],
+                    v["human_share_p_below_0.01"],
+                    v["human_ks_p"],
+                    v["human_fresh_keys_share_p_below_0.01"],
+                    v["human_fresh_keys_ks_p"],
+                    v["wrong_keys"],
+                    v["wrong_key_ks_p"],
+                ]
+                for k, v in data.items()
+            ],
+        )
+    )
+    print()
+    print(
+        table(
+            [
+                "scheme",
+                "detected at p<1e-4 (200 tokens)",
+                "median p",
+                "tokens needed (median)",
+                "tokens needed (p90)",
+            ],
+            [
+                [
+                    k,
+                    v["detected_200_tokens_share"],
+                    v["median_p_200_tokens"],
+                    v["tokens_needed_median"],
+                    v["tokens_needed_p90"],
+                ]
+                for k, v in data.items()
+            ],
+        )
+    )
+
+
+def radioactivity(name: str) -> None:
+    data = json.loads((OUT / name).read_text())
+    rows = []
+    for config, by_rho in data.items():
+        for rho, r in by_rho.items():
+            rows.append(
+                [
+                    config,
+                    rho,
+                    pval(r, "closed"),
+                    r["closed_pairs"],
+                    r["closed_budget_tokens_p1e-5"],
+                    pval(r, "open"),
+                    r["open_pairs"],
+                    r["open_budget_tokens_p1e-5"],
+                ]
+            )
+    print(
+        table(
+            [
+                "config",
+                "rho",
+                "closed p",
+                "closed pairs",
+                "closed budget (tokens, p<1e-5)",
+                "open p",
+                "open pairs",
+                "open budget (tokens)",
+            ],
+            rows,
+        )
+    )
+
+
+def attacks() -> None:
+    data = json.loads((OUT / "watermark_attacks.json").read_text())
+    eps = list(next(iter(data.values()))["paraphrase"])
+    print(
+        table(
+            ["config", *[f"eps={e}" for e in eps]],
+            [[k, *[v["paraphrase"][e]["detected_share_p1e-4"] for e in eps]] for k, v in data.items()],
+        )
+    )
+    print()
+    rows = [
+        [k, f, r["clean_tokens"], pval(r, "closed"), pval(r, "open")]
+        for k, v in data.items()
+        for f, r in v["continued_clean_training"].items()
+    ]
+    print(table(["config", "clean fraction", "clean tokens", "closed p", "open p"], rows))
+
+
+def speed() -> None:
+    path = OUT / "watermark_speed.json"
+    if not path.exists():
+        return
+    data = json.loads(path.read_text())
+    rows = [
+        [k, v["tokens"], f"{v['per_cpu_s'] / 1e6:.2f} M", f"{v['per_wall_s'] / 1e6:.2f} M"]
+        for k, v in data.items()
+    ]
+    print(table(["scheme", "tokens", "tokens/s (CPU time, 1 core)", "tokens/s (wall)"], rows))
+
+
+def transformer() -> None:
+    path = OUT / "watermark_transformer.json"
+    if not path.exists():
+        return
+    data = json.loads(path.read_text())
+    print(
+        f"teacher loss {data['teacher_final_loss']:.3f}, served detected {data['served_detected']}, "
+        f"wall {data['wall_seconds']:.0f} s"
+    )
+    rows = [
+        [
+            rho,
+            r["student_final_loss"],
+            r["closed_p"],
+            r["closed_pairs"],
+            r["closed_budget_tokens_p1e-5"],
+            r["open_p"],
+            r["open_pairs"],
+        ]
+        for rho, r in data.items()
+        if isinstance(r, dict)
+    ]
+    print(
+        table(
+            ["rho", "student loss", "closed p", "closed pairs", "closed budget", "open p", "open pairs"], rows
+        )
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=OUT, help="folder holding watermark_*.json")
+    OUT = parser.parse_args().out
+    for section in (detection, speed, radioactivity, attacks, transformer):
+        print(f"\n### {section.__name__}\n")
+        if section is radioactivity:
+            section("watermark_radioactivity.json")
+        else:
+            section()

@@ -1,0 +1,1 @@
+"""Output watermarking at serve time, detection with exact p-values, keys and evidence."""
