@@ -28,6 +28,7 @@ system-deps:
 
 ## Benchmarks (slow; not part of CI). Results go to bench/out/ and are recorded in docs/benchmarks.md.
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP)

@@ -23,6 +23,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("enforce_latency.py", ["--accounts", "100000", "--requests", "300000"]),
     ("enforce_http.py", ["--seconds", "10"]),  # needs wrk (Debian package)
     ("enforce_replay.py", ["--seeds", "201", "202", "203"]),
+    ("watermark_bench.py", ["--out", str(OUT)]),  # the transformer tier runs when torch (the bench extra) is in
 ]
 
 
