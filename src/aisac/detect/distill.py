@@ -18,7 +18,7 @@ from aisac.detect import features as F
 from aisac.detect.attribution import attribute
 from aisac.detect.base import Findings
 from aisac.detect.linking import Links, link
-from aisac.detect.model import STAGE2, Model, Profile, sigmoid
+from aisac.detect.model import Model, Profile, sigmoid
 from aisac.detect.sigma.engine import Rule, load_rules
 from aisac.logs import schema
 from aisac.logs.reader import Log
@@ -187,5 +187,3 @@ def _first_flag_times(log: Log, accounts: list[str]) -> dict:
     log.con.unregister("_flagged")
     return dict(zip(rows["account"].to_pylist(), rows["at"].to_pylist(), strict=True))
 
-
-__all__ = ["STAGE2", "Analysis", "DistillationDetector", "analyse", "evidence_groups", "score"]
