@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from aisac.console import console
+from aisac.console import out as tables
 
 guard_app = typer.Typer(help="Run the guard in the request path (HTTP).", no_args_is_help=True)
 enforce_app = typer.Typer(help="Evaluate enforcement policies by replaying logs.", no_args_is_help=True)
 appeals_app = typer.Typer(help="File and review appeals against enforcement actions.", no_args_is_help=True)
 
-console = Console(stderr=True)
 DEFAULT_SERVER = "http://127.0.0.1:8700"
 
 PolicyOpt = Annotated[Path | None, typer.Option(help="policy YAML (default: the packaged policy)")]
@@ -129,7 +130,6 @@ def replay_cmd(
 
 
 def _print_evaluation(report: dict) -> None:
-    out = Console()
     t = Table(title="Campaign kinds: exchanges served in full before action")
     for c in (
         "kind",
@@ -151,7 +151,7 @@ def _print_evaluation(report: dict) -> None:
             f"{v['served_in_full_before_action']:.3%}",
             f"{v['worst_campaign_served_before_action']:.3%}",
         )
-    out.print(t)
+    tables.print(t)
     t = Table(title="Benign personas: share of requests acted on")
     for c in (
         "persona",
@@ -177,8 +177,8 @@ def _print_evaluation(report: dict) -> None:
             f"{v['degraded_or_worse']:.3%}",
             f"{v['heavy_suspended_or_revoked']}/{v['heavy_accounts']}",
         )
-    out.print(t)
-    out.print(report["overall"])
+    tables.print(t)
+    tables.print(report["overall"])
 
 
 # -- appeals: a thin client of the guard server ----------------------------------------------------------

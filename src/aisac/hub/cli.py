@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from aisac.console import out
 from aisac.hub import DEFAULT_DB_URL
 
 app = typer.Typer(help="Run the forum hub (TAXII 2.1) and administer it.", no_args_is_help=True)
@@ -168,4 +168,4 @@ def incidents(
                 for c in cols
             ]
         )
-    Console().print(table)
+    out.print(table)
