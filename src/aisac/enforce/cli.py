@@ -89,8 +89,9 @@ def replay_cmd(
     """Replay LOGS in time order through the guard; write OUT/summary.json (+ evaluation.json with labels)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from aisac.enforce.evaluation import LabelError, evaluate, read_labels
+    from aisac.enforce.evaluation import evaluate, read_labels
     from aisac.enforce.replay import replay
+    from aisac.evaluate.labels import LabelError
     from aisac.logs.reader import LogError
 
     guard = _guard(policy, seed_accounts, seed_campaigns)

@@ -7,20 +7,15 @@ Labels are `labels.csv` with columns `account_id,label,persona,campaign`; `label
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 from aisac.enforce.actions import OUTCOMES, Action
 from aisac.enforce.replay import AccountTally
+from aisac.evaluate.labels import read_labels as read_label_table
 
 #: A benign account is "heavy" when its request count is in the top 1% of benign accounts.
 HEAVY_QUANTILE = 0.99
-LABELS = ("benign", "distillation")
-
-
-class LabelError(ValueError):
-    """labels.csv breaks its format; names the line and field."""
 
 
 @dataclass(frozen=True)
@@ -31,19 +26,9 @@ class Label:
 
 
 def read_labels(path: Path) -> dict[str, Label]:
-    out: dict[str, Label] = {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = csv.DictReader(fh)
-        missing = {"account_id", "label", "persona", "campaign"} - set(rows.fieldnames or ())
-        if missing:
-            raise LabelError(f"{path}: header lacks {sorted(missing)}")
-        for line, row in enumerate(rows, start=2):
-            if row["label"] not in LABELS:
-                raise LabelError(
-                    f"{path}:{line}: label: expected benign or distillation, got {row['label']!r}"
-                )
-            out[row["account_id"]] = Label(row["label"], row["persona"] or "", row["campaign"] or "")
-    return out
+    """labels.csv through the project's one reader (`aisac.evaluate.labels`), keyed by account."""
+    table = read_label_table(path).to_pylist()
+    return {r["account_id"]: Label(r["label"], r["persona"] or "", r["campaign"] or "") for r in table}
 
 
 def _share(part: int, whole: int) -> float:
