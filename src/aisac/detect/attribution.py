@@ -175,9 +175,7 @@ def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
         }
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
     if "_content" in tables:
-        con.register(
-            "_kw_area", pa.table({"keyword": list(taxonomy.KEYWORD_AREA), "area": list(taxonomy.KEYWORD_AREA.values())})
-        )
+        con.register("_kw_area", taxonomy.keyword_table())
         for row in (
             con.sql(
                 """

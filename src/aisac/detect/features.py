@@ -126,8 +126,8 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _content AS
-        SELECT "account.id" AS account {hits}, {prompts.skeleton('user_text')} AS template,
-               hash(system_text) AS system_prompt, turns, {taxonomy.keywords_sql('user_text')} AS keywords
+        SELECT "account.id" AS account {hits}, {prompts.skeleton("user_text")} AS template,
+               hash(system_text) AS system_prompt, turns, {taxonomy.keywords_sql("user_text")} AS keywords
         FROM ({rule_view_sql(rules, sampled)})
         """
     )
@@ -215,9 +215,7 @@ def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
     def share(rule: str) -> str:
         return f"avg({quote('rule:' + rule)}::INT)" if rule in names else "NULL"
 
-    con.register(
-        "_kw", pa.table({"keyword": list(taxonomy.KEYWORD_AREA), "area": list(taxonomy.KEYWORD_AREA.values())})
-    )
+    con.register("_kw", taxonomy.keyword_table())
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _content_stats AS

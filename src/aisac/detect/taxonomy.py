@@ -6,6 +6,8 @@ keywords are generic words of each field, not the phrasing of any one data set.
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 AREAS: dict[str, tuple[str, ...]] = {
     "mathematics": (
         "integral",
@@ -120,3 +122,8 @@ KEYWORD_AREA: dict[str, str] = {w: area for area, words in AREAS.items() for w i
 def keywords_sql(text_sql: str) -> str:
     """SQL giving the list of taxonomy keywords found in the text (its first 400 characters: the question)."""
     return f"regexp_extract_all(lower(left({text_sql}, 400)), '{KEYWORD_PATTERN}')"
+
+
+def keyword_table() -> pa.Table:
+    """`keyword, area` rows, for joining matched keywords back to their areas in SQL."""
+    return pa.table({"keyword": list(KEYWORD_AREA), "area": list(KEYWORD_AREA.values())})
