@@ -83,21 +83,34 @@ def replay_cmd(
     labels: Annotated[
         Path | None, typer.Option(help="labels.csv (account_id,label,persona,campaign)")
     ] = None,
+    phases: Annotated[
+        Path | None,
+        typer.Option(help="campaign_phases.csv (default: the one beside --labels, if any)"),
+    ] = None,
     seed_accounts: SeedAccounts = None,
     seed_campaigns: SeedCampaigns = None,
 ) -> None:
-    """Replay LOGS in time order through the guard; write OUT/summary.json (+ evaluation.json with labels)."""
+    """Replay LOGS in time order through the guard; write OUT/summary.json (+ evaluation.json with labels).
+
+    With labels, only a campaign account's traffic from its campaign_phases.csv start counts as campaign
+    exchanges (an aged account's life before a takeover is not the campaign's)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from aisac.enforce.evaluation import evaluate, read_labels
+    from aisac.enforce.evaluation import evaluate, phases_beside, read_campaign_phases, read_labels
     from aisac.enforce.replay import replay
     from aisac.evaluate.labels import LabelError
     from aisac.logs.reader import LogError
+    from aisac.simulate.phases import PhaseError
 
     guard = _guard(policy, seed_accounts, seed_campaigns)
+    if phases is not None and labels is None:
+        _error("--phases needs --labels")
+        raise typer.Exit(2)
     try:
         truth = read_labels(labels) if labels else None
-    except (LabelError, OSError) as exc:
+        phases = phases or (phases_beside(labels) if labels else None)
+        starts = read_campaign_phases(phases, truth) if phases and truth is not None else None
+    except (LabelError, PhaseError, OSError) as exc:
         _error(str(exc))
         raise typer.Exit(2) from None
     out.mkdir(parents=True, exist_ok=True)
@@ -110,7 +123,9 @@ def replay_cmd(
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("replaying", total=None)
         try:
-            result = replay(logs, guard, lambda done, total: bar.update(task, completed=done, total=total))
+            result = replay(
+                logs, guard, lambda done, total: bar.update(task, completed=done, total=total), starts
+            )
         except LogError as exc:
             _error(str(exc))
             raise typer.Exit(2) from None
@@ -125,6 +140,8 @@ def replay_cmd(
         + f"; policy {tot['policy_version']}; wrote {out / 'summary.json'}"
     )
     if truth is not None:
+        if phases:
+            console.print(f"campaign exchanges from {phases}", markup=False, highlight=False)
         report = evaluate(result.tallies, truth)
         (out / "evaluation.json").write_text(json.dumps(report, indent=1))
         _print_evaluation(report)
@@ -140,6 +157,8 @@ def _print_evaluation(report: dict) -> None:
         "actioned",
         "served before action",
         "worst campaign",
+        "whole-account exchanges",
+        "whole-account served before",
     ):
         t.add_column(c, justify="right" if c != "kind" else "left")
     for kind, v in report["campaign_kinds"].items():
@@ -150,7 +169,9 @@ def _print_evaluation(report: dict) -> None:
             str(v["exchanges"]),
             str(v["accounts_actioned"]),
             f"{v['served_in_full_before_action']:.3%}",
-            f"{v['worst_campaign_served_before_action']:.3%}",
+            f"{v['worst_campaign']} {v['worst_campaign_served_before_action']:.3%}",
+            str(v["account_exchanges"]),
+            f"{v['served_in_full_before_action_whole_account']:.3%}",
         )
     tables.print(t)
     t = Table(title="Benign personas: share of requests acted on")
@@ -177,6 +198,19 @@ def _print_evaluation(report: dict) -> None:
             f"{v['blocked']:.3%}",
             f"{v['degraded_or_worse']:.3%}",
             f"{v['heavy_suspended_or_revoked']}/{v['heavy_accounts']}",
+        )
+    tables.print(t)
+    t = Table(title="Account pathways: re-verification (challenge) and stops, by label")
+    for c in ("label/pathway", "accounts", "actioned", "challenged", "susp./rev.", "degraded or worse"):
+        t.add_column(c, justify="right" if c != "label/pathway" else "left")
+    for key, v in report["pathways"].items():
+        t.add_row(
+            key,
+            str(v["accounts"]),
+            str(v["accounts_actioned"]),
+            str(v["accounts_challenged"]),
+            str(v["accounts_suspended_or_revoked"]),
+            f"{v['degraded_or_worse']:.3%}",
         )
     tables.print(t)
     tables.print(report["overall"])

@@ -7,7 +7,7 @@ is a Python loop (inherent to replaying a per-request guard).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,8 +21,10 @@ from aisac.logs.reader import Log, read_log
 
 BATCH_ROWS = 65_536
 _US = 1e-6
-#: Tally columns per account: the six outcomes, then requests served in full before the first action.
+#: Tally columns per account: the six outcomes, requests served in full before the first action, then the
+#: same two counts over the account's campaign phase (its requests from `phase_from` on).
 _BEFORE = len(OUTCOMES)
+_IN_PHASE, _PHASE_BEFORE = _BEFORE + 1, _BEFORE + 2
 _IDX = {o: i for i, o in enumerate(OUTCOMES)}
 _FULL = frozenset(_IDX[o] for o in SERVED_IN_FULL)
 #: The first action is the first request whose action is customer-visible (throttle or worse).
@@ -46,6 +48,7 @@ _SELECT = [
     (quote(s.CONVERSATION), "conv"),
     (quote(s.MESSAGES), "msgs"),
     (f"epoch_us({quote(s.CREATED_AT)})", "created"),
+    (quote(s.PATHWAY), "pathway"),
     (quote(s.ACCOUNT_COUNTRY), "country"),
     (quote(s.GEO_COUNTRY), "geo"),
 ]
@@ -53,9 +56,12 @@ _SELECT = [
 
 @dataclass
 class AccountTally:
-    counts: list[int] = field(default_factory=lambda: [0] * (len(OUTCOMES) + 1))
+    counts: list[int] = field(default_factory=lambda: [0] * (len(OUTCOMES) + 3))
     first_action_us: int | None = None
     max_action: Action = Action.ALLOW
+    #: POSIX seconds from which the account's requests are campaign traffic (all of them by default).
+    phase_from: float = float("-inf")
+    pathway: str | None = None
 
     @property
     def requests(self) -> int:
@@ -64,6 +70,14 @@ class AccountTally:
     @property
     def served_before_action(self) -> int:
         return self.counts[_BEFORE]
+
+    @property
+    def phase_requests(self) -> int:
+        return self.counts[_IN_PHASE]
+
+    @property
+    def phase_served_before_action(self) -> int:
+        return self.counts[_PHASE_BEFORE]
 
 
 @dataclass
@@ -139,6 +153,7 @@ class TimeOrdered:
                     created_at=None if created is None else created * _US,
                     country=country,
                     geo_country=geo,
+                    pathway=pathway,
                 )
                 for (
                     aid,
@@ -158,6 +173,7 @@ class TimeOrdered:
                     conv,
                     msgs,
                     created,
+                    pathway,
                     country,
                     geo,
                 ) in zip(
@@ -178,6 +194,7 @@ class TimeOrdered:
                     c["conv"],
                     c["msgs"],
                     c["created"],
+                    c["pathway"],
                     c["country"],
                     c["geo"],
                     strict=True,
@@ -191,9 +208,17 @@ def time_ordered(paths: Sequence[str | Path]) -> TimeOrdered:
 
 
 def replay(
-    paths: Sequence[str | Path], guard: Guard, progress: Callable[[int, int], None] | None = None
+    paths: Sequence[str | Path],
+    guard: Guard,
+    progress: Callable[[int, int], None] | None = None,
+    phase_from: Mapping[str, float] | None = None,
 ) -> ReplayResult:
-    """Replay the log at `paths` through `guard` in time order; `progress(done, total)` after each batch."""
+    """Replay the log at `paths` through `guard` in time order; `progress(done, total)` after each batch.
+
+    `phase_from` (account -> POSIX seconds) marks where an account's campaign traffic starts, so that the
+    served-before-action count can leave out a life the account had before a campaign took it over.
+    """
+    phases = phase_from or {}
     requests = time_ordered(paths)
     total = requests.total  # counted before the ordered read opens its result on the connection
     tallies: dict[str, AccountTally] = {}
@@ -204,16 +229,19 @@ def replay(
             aid = req.account_id
             t = tallies.get(aid)
             if t is None:
-                t = tallies[aid] = AccountTally()
+                t = tallies[aid] = AccountTally(phase_from=phases.get(aid, float("-inf")), pathway=req.pathway)
             k = _IDX[d.outcome]
             t.counts[k] += 1
+            in_phase = req.time >= t.phase_from
+            t.counts[_IN_PHASE] += in_phase
             if d.action >= FIRST_ACTION:
                 if t.first_action_us is None:
                     t.first_action_us = round(req.time / _US)
                 if d.action > t.max_action:
                     t.max_action = d.action
-            elif k in _FULL:
-                t.counts[_BEFORE] += t.first_action_us is None
+            elif k in _FULL and t.first_action_us is None:
+                t.counts[_BEFORE] += 1
+                t.counts[_PHASE_BEFORE] += in_phase
         done += len(batch)
         if progress:
             progress(done, total)

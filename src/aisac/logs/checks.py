@@ -14,6 +14,8 @@ import pyarrow as pa
 
 from aisac.logs.schema import Column, Kind
 
+#: An `account.pathway` value: a lowercase name such as self_serve, enterprise, education, research, startup.
+PATHWAY_NAME = "[a-z][a-z0-9_-]{0,39}"
 RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
 
 
@@ -49,6 +51,13 @@ def value_checks(column: Column, value: str) -> list[tuple[str, str]]:
                 # CASE, not AND: DuckDB evaluates both sides of AND, and json_type raises on invalid JSON.
                 f"NOT coalesce(CASE WHEN json_valid({value}) THEN json_type({value}) = 'ARRAY' END, false)",
                 "'expected a string holding a JSON array'",
+            )
+        ]
+    if kind is Kind.PATHWAY:
+        return [
+            (
+                f"NOT regexp_full_match({value}, {literal(PATHWAY_NAME)})",
+                f"'expected a lowercase pathway name (a-z, 0-9, _ or -), got ' || {shown(value)}",
             )
         ]
     if kind is Kind.STRING and column.required:

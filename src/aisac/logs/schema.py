@@ -23,6 +23,7 @@ class Kind(Enum):
     ADDRESS = "IPv4 or IPv6 address"
     COUNTRY = "ISO 3166-1 alpha-2 code"
     MESSAGES = "string holding a JSON array"
+    PATHWAY = "lowercase pathway name"
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ _ARROW: dict[Kind, pa.DataType] = {
     Kind.ADDRESS: pa.string(),
     Kind.COUNTRY: pa.string(),
     Kind.MESSAGES: pa.string(),
+    Kind.PATHWAY: pa.string(),
 }
 
 TIME = "time"
@@ -71,6 +73,9 @@ CHOICE_COUNT = "gen_ai.request.choice.count"
 FINISH_REASONS = "gen_ai.response.finish_reasons"
 MESSAGES = "gen_ai.input.messages"
 STATUS = "http.response.status_code"
+#: aisac extension under `account.*` (the spec's place for provider facts no convention names): the
+#: programme the account signed up through, e.g. self_serve, enterprise, education, research, startup.
+PATHWAY = "account.pathway"
 
 COLUMNS: tuple[Column, ...] = (
     Column(TIME, Kind.TIME, True),
@@ -97,6 +102,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(FINISH_REASONS, Kind.STRING, False),
     Column(MESSAGES, Kind.MESSAGES, False),
     Column(STATUS, Kind.INTEGER, False),
+    Column(PATHWAY, Kind.PATHWAY, False),
 )
 
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}

@@ -16,6 +16,8 @@ from aisac.logs import schema
 from aisac.logs.writer import time_columns_of, write_table
 from aisac.simulate.lab import DAY_US, Lab
 from aisac.simulate.personas import BENIGN, CAMPAIGNS
+from aisac.simulate.phases import FILE_NAME as PHASES_FILE
+from aisac.simulate.phases import campaign_phases, write_phases
 
 DEFAULT_START = datetime(2026, 4, 6, tzinfo=UTC)
 DEFAULT_MIX: dict[str, int] = dict.fromkeys(CAMPAIGNS, 1)
@@ -23,10 +25,16 @@ TIME_COLUMNS = time_columns_of(schema.COLUMNS)
 LABEL_COLUMNS = ("account_id", "label", "persona", "campaign")
 
 
+#: The second random stream (account pathways) is seeded from the seed and this tag, apart from the first.
+SIDE_STREAM = 0x9A7
+
+
 @dataclass
 class Simulation:
     log: pa.Table
     labels: pa.Table
+    #: Per distillation account, when its traffic became the campaign's (see `aisac.simulate.phases`).
+    phases: pa.Table
 
 
 def parse_mix(spec: str) -> dict[str, int]:
@@ -49,7 +57,8 @@ def simulate(days: int = 7, seed: int = 0, scale: float = 1.0, *, start: datetim
         raise ValueError("days must be at least 1")
     if scale <= 0:
         raise ValueError("scale must be positive")
-    lab = Lab(np.random.default_rng(seed), int(start.timestamp() * 1_000_000), days)
+    lab = Lab(np.random.default_rng(seed), int(start.timestamp() * 1_000_000), days,
+              np.random.default_rng([seed, SIDE_STREAM]))
     for persona in BENIGN:
         if step:
             step(persona.__name__)
@@ -61,11 +70,13 @@ def simulate(days: int = 7, seed: int = 0, scale: float = 1.0, *, start: datetim
                 step(kind)
             CAMPAIGNS[kind](lab, scale, number)
             number += 1
-    return Simulation(lab.table(), lab.labels())
+    log, labels = lab.table(), lab.labels()
+    return Simulation(log, labels, campaign_phases(log, labels, lab.takeovers()))
 
 
 def write(sim: Simulation, out: Path, fmt: str = "parquet") -> list[Path]:
-    """Write the log (one file per day under `out/log/`) and `out/labels.csv`; returns the log files."""
+    """Write the log (one file per day under `out/log/`), `out/labels.csv` and `out/campaign_phases.csv`;
+    returns the log files."""
     logdir = out / "log"
     logdir.mkdir(parents=True, exist_ok=True)
     for old in logdir.glob("day-*"):
@@ -82,4 +93,5 @@ def write(sim: Simulation, out: Path, fmt: str = "parquet") -> list[Path]:
         writer = csv.writer(f)
         writer.writerow(LABEL_COLUMNS)
         writer.writerows(zip(*(sim.labels[c].to_pylist() for c in LABEL_COLUMNS), strict=True))
+    write_phases(sim.phases, out / PHASES_FILE)
     return paths

@@ -35,10 +35,13 @@ class Lab:
     rng: np.random.Generator
     start_us: int
     days: int
+    #: A second stream for facts added after the first (account pathways): drawing them from `rng` would
+    #: shift every later draw and change the traffic that existing seeds give.
+    side: np.random.Generator
     net: AddressSpace = field(init=False)
     _accounts: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
         "account_id", "label", "persona", "campaign", "org", "created_at", "email", "payment", "country",
-        "tz")})
+        "tz", "pathway", "campaign_from")})
     _requests: list[pa.Table] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -52,8 +55,9 @@ class Lab:
 
     def accounts(self, n: int, *, persona: str, label: str = "benign", campaign: str = "",
                  org: list[str | None] | None = None, created_days_ago: np.ndarray, email: list[str],
-                 payment: list[str | None], country: list[str]) -> np.ndarray:
-        """Open n accounts; returns their indices. `created_days_ago` is relative to the simulation start."""
+                 payment: list[str | None], country: list[str], pathway: list[str] | None = None) -> np.ndarray:
+        """Open n accounts; returns their indices. `created_days_ago` is relative to the simulation start;
+        `pathway` is how each account signed up (default self_serve)."""
         first = self.n_accounts
         a = self._accounts
         prefix = "acct_"
@@ -67,7 +71,15 @@ class Lab:
         a["payment"] += list(payment)
         a["country"] += list(country)
         a["tz"] += [COUNTRY_OFFSET_HOURS.get(c, 0) for c in country]
+        a["pathway"] += list(pathway) if pathway is not None else ["self_serve"] * n
+        a["campaign_from"] += [None] * n
         return np.arange(first, first + n)
+
+    def take_over(self, accounts: np.ndarray, at_us: int) -> None:
+        """Campaign accounts that had a life of their own until `at_us` (by default a campaign account's
+        traffic is the campaign's from its first request)."""
+        for i in accounts:
+            self._accounts["campaign_from"][int(i)] = int(at_us)
 
     def payments(self, n: int) -> list[str]:
         return [f"pf_{h}" for h in self._hex(n, 16)]
@@ -86,6 +98,14 @@ class Lab:
         a = self._accounts
         return pa.table({"account_id": a["account_id"], "label": a["label"], "persona": a["persona"],
                          "campaign": a["campaign"]})
+
+    def takeovers(self) -> pa.Table:
+        """Campaign accounts with a life before the campaign: account_id, campaign, takeover time (µs)."""
+        a = self._accounts
+        rows = [i for i, t in enumerate(a["campaign_from"]) if t is not None]
+        return pa.table({"account_id": pa.array([a["account_id"][i] for i in rows], pa.string()),
+                         "campaign": pa.array([a["campaign"][i] for i in rows], pa.string()),
+                         "campaign_from": pa.array([a["campaign_from"][i] for i in rows], pa.int64())})
 
     # --- timing -------------------------------------------------------------------------------------
 
@@ -198,6 +218,7 @@ class Lab:
             s.FINISH_REASONS: pa.array(np.where(failed, None, finish), pa.string()),
             s.MESSAGES: text.messages(system, history, user),
             s.STATUS: pa.array(status, pa.int64()),
+            s.PATHWAY: pa.array(a["pathway"], pa.string()).take(acc_arr),
         }))
 
     def table(self) -> pa.Table:

@@ -58,6 +58,16 @@ def _benign_ages(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.where(rng.random(n) < 0.15, rng.uniform(0.5, 30, n), rng.uniform(30, 900, n))
 
 
+def _pathways(lab: Lab, n: int, **shares: float) -> list[str]:
+    """How n accounts signed up: each programme with its share (`education=0.1`), the rest `self_serve`.
+
+    Drawn from the lab's side stream, so that adding pathways left every other column of a seed as it was.
+    """
+    names = [*shares, "self_serve"]
+    edges = np.cumsum(list(shares.values()))
+    return [names[i] for i in np.searchsorted(edges, lab.side.random(n), side="right")]
+
+
 def _favourites(rng: np.random.Generator, n_total: int, k: int, pool: list[int] | None = None) -> np.ndarray:
     options = np.asarray(pool if pool is not None else range(len(text.AREA_NAMES)))
     return options[rng.integers(0, len(options), (n_total, k))]
@@ -92,7 +102,8 @@ def hobbyists(lab: Lab, scale: float) -> None:
     rng, n = lab.rng, _count(scale, 3500)
     country = _choice(rng, BENIGN_COUNTRIES, n)
     acc_ids = lab.accounts(n, persona="hobbyist", created_days_ago=_benign_ages(rng, n),
-                           email=_choice(rng, EMAIL_DOMAINS["consumer"], n), payment=lab.payments(n), country=country)
+                           email=_choice(rng, EMAIL_DOMAINS["consumer"], n), payment=lab.payments(n), country=country,
+                           pathway=_pathways(lab, n, education=0.1, research=0.01))
     first = acc_ids[0]
     where = rng.random(n)
     addr = lab.net.singles("residential", n, ipv6_share=0.15)
@@ -115,7 +126,8 @@ def developers(lab: Lab, scale: float) -> None:
     orgs = [o if rng.random() < 0.25 else None for o in lab.orgs(n)]  # some on a startup or team plan
     acc_ids = lab.accounts(n, persona="developer", created_days_ago=_benign_ages(rng, n), org=orgs,
                            email=_choice(rng, EMAIL_DOMAINS["consumer"], n), payment=lab.payments(n),
-                           country=_choice(rng, BENIGN_COUNTRIES, n))
+                           country=_choice(rng, BENIGN_COUNTRIES, n),
+                           pathway=_pathways(lab, n, education=0.05, research=0.04, startup=0.12))
     first = acc_ids[0]
     addr = lab.net.singles("residential", n, ipv6_share=0.2)
     cloud = lab.net.pool("cloud", blocks=6, hosts_per_block=30)
@@ -137,12 +149,13 @@ def developers(lab: Lab, scale: float) -> None:
 def _backend(lab: Lab, persona: str, n: int, per_day: float, *, family: str, system: str | None,
              ua: str, out_median: float, context: tuple[float, float], conv_len: float, temperature: float,
              max_tokens: int, model: tuple[float, float, float], tool_calls: float = 0.0,
-             cot_share: float = 0.0, label: str = "benign", campaign: str = "") -> np.ndarray:
+             cot_share: float = 0.0, label: str = "benign", campaign: str = "",
+             pathway: str = "enterprise") -> np.ndarray:
     """One account serving many end users: high volume round the clock, a fixed system prompt."""
     rng = lab.rng
     acc_ids = lab.accounts(n, persona=persona, label=label, campaign=campaign, org=lab.orgs(n),
                            created_days_ago=rng.uniform(120, 800, n), email=[f"{persona}-ops.example"] * n,
-                           payment=lab.payments(n), country=["US"] * n)
+                           payment=lab.payments(n), country=["US"] * n, pathway=[pathway] * n)
     egress = [lab.net.pool("cloud", blocks=1, hosts_per_block=4) for _ in range(n)]
     acc, t = lab.schedule(acc_ids, _lognormal(rng, per_day, 0.3, n), profile="waking")
     m = len(acc)
@@ -191,7 +204,7 @@ def enterprise_batch(lab: Lab, scale: float) -> None:
         org, card = lab.orgs(1) * k, lab.payments(1) * k
         domain = f"corp{rng.integers(100, 999)}.example"
         acc_ids = lab.accounts(k, persona="enterprise_batch", org=org, created_days_ago=rng.uniform(200, 900, k),
-                               email=[domain] * k, payment=card, country=["US"] * k)
+                               email=[domain] * k, payment=card, country=["US"] * k, pathway=["enterprise"] * k)
         office = lab.net.block(lab.net.networks("business")[int(rng.integers(0, 3))], 2)
         acc, t = lab.schedule(acc_ids, _lognormal(rng, 700, 0.4, k), profile="night")
         m = len(acc)
@@ -210,7 +223,8 @@ def eval_labs(lab: Lab, scale: float) -> None:
         k = int(rng.integers(1, 4))
         domain = f"evals{rng.integers(10, 99)}.example"
         acc_ids = lab.accounts(k, persona="eval_lab", org=lab.orgs(1) * k, created_days_ago=rng.uniform(100, 600, k),
-                               email=[domain] * k, payment=lab.payments(1) * k, country=["US"] * k)
+                               email=[domain] * k, payment=lab.payments(1) * k, country=["US"] * k,
+                               pathway=["enterprise"] * k)
         egress = lab.net.pool("cloud", blocks=1, hosts_per_block=3)
         acc, t = lab.schedule(acc_ids, np.full(k, 60.0), profile="work", weekday_only=0.9)
         burst_acc, burst_t = lab.schedule(acc_ids, np.full(k, 3500.0), profile="flat", first_day=RELEASE_DAY,
@@ -232,7 +246,8 @@ def teams(lab: Lab, scale: float) -> None:
         k = int(rng.integers(3, 7))
         domain = f"team{rng.integers(1000, 9999)}.example"
         acc_ids = lab.accounts(k, persona="team_member", org=lab.orgs(1) * k, created_days_ago=rng.uniform(30, 500, k),
-                               email=[domain] * k, payment=lab.payments(1) * k, country=["GB"] * k)
+                               email=[domain] * k, payment=lab.payments(1) * k, country=["GB"] * k,
+                               pathway=_pathways(lab, 1, startup=0.3) * k)
         office = lab.net.block(lab.net.networks("business")[int(rng.integers(0, 3))], 1)
         acc, t = lab.schedule(acc_ids, _lognormal(rng, 12, 0.7, k), profile="work", active=0.7, weekday_only=0.9)
         fav = _favourites(rng, lab.n_accounts, 3)
@@ -271,7 +286,8 @@ class Campaign:
     """Shared facts of one campaign: its accounts, cards, exits and client software."""
 
     def __init__(self, lab: Lab, kind: str, number: int, n: int, *, created_days_ago: np.ndarray,
-                 cards: int | None, exits: np.ndarray, custom_ua_share: float, sticky_exit: float = 0.5):
+                 cards: int | None, exits: np.ndarray, custom_ua_share: float, sticky_exit: float = 0.5,
+                 programme: str | None = None, programme_share: tuple[float, float] = (0.0, 0.0)):
         rng = self.rng = lab.rng
         self.lab, self.kind = lab, kind
         self.name = f"C{number:02d}-{kind}"
@@ -281,7 +297,8 @@ class Campaign:
         org = [o if rng.random() < org_share else None for o in lab.orgs(n)]
         self.ids = lab.accounts(n, persona=kind, label="distillation", campaign=self.name, org=org,
                                 created_days_ago=created_days_ago, email=_choice(rng, EMAIL_DOMAINS["campaign"], n),
-                                payment=payment, country=_choice(rng, ("US", "US", "SG", "GB", "JP", "HK"), n))
+                                payment=payment, country=_choice(rng, ("US", "US", "SG", "GB", "JP", "HK"), n),
+                                pathway=self._pathways(n, programme, programme_share))
         self.exits = exits
         self.sticky = np.where(rng.random(n) < sticky_exit, rng.choice(exits, n), -1)
         custom = USER_AGENTS["campaign"][int(rng.integers(0, len(USER_AGENTS["campaign"])))]
@@ -289,6 +306,12 @@ class Campaign:
         self.max_tokens = int(rng.choice([4096, 8192, 16384, 32768]))
         self.ua = [custom if u else v for u, v in zip(rng.random(n) < custom_ua_share,
                                                          _choice(rng, USER_AGENTS["sdk"], n), strict=True)]
+
+    def _pathways(self, n: int, programme: str | None, share: tuple[float, float]) -> list[str]:
+        """Some operations sign accounts up through a programme (student, research or startup access)."""
+        if programme is None:
+            return ["self_serve"] * n
+        return _pathways(self.lab, n, **{programme: float(self.lab.side.uniform(*share))})
 
     def addresses(self, acc: np.ndarray) -> np.ndarray:
         sticky = self.sticky[acc - self.ids[0]]
@@ -333,7 +356,7 @@ def hydra_cot(lab: Lab, scale: float, number: int) -> None:
     n = _count(scale, rng.uniform(400, 900), 20)
     exits = np.concatenate([lab.net.pool("proxy", int(rng.integers(3, 8)), 16), lab.net.pool("cloud", 2, 16)])
     c = Campaign(lab, "hydra_cot", number, n, created_days_ago=_burst(rng, n), cards=n // int(rng.integers(5, 30)),
-                 exits=exits, custom_ua_share=rng.uniform(0.3, 1.0))
+                 exits=exits, custom_ua_share=rng.uniform(0.3, 1.0), programme="research", programme_share=(0, 0.4))
     acc, t = c.dispatch(rng.uniform(20, 35), first_day=rng.uniform(0, 1.5))
     c.harvest(acc, t, ("cot",))
 
@@ -345,7 +368,7 @@ def hydra_rubric(lab: Lab, scale: float, number: int) -> None:
     exits = lab.net.pool("residential", int(rng.integers(30, 80)), 6)
     c = Campaign(lab, "hydra_rubric", number, n, created_days_ago=rng.uniform(3, 60, n),
                  cards=int(n / rng.uniform(1.2, 3)), exits=exits, custom_ua_share=rng.uniform(0.0, 0.3),
-                 sticky_exit=0.8)
+                 sticky_exit=0.8, programme="education", programme_share=(0.4, 0.9))
     # Paced like people in one time zone rather than a machine, to blend in.
     acc, t = lab.schedule(c.ids, _lognormal(rng, 25, 0.3, n), profile=str(rng.choice(["flat", "waking"])),
                           first_day=1)
@@ -357,7 +380,8 @@ def agentic_coding(lab: Lab, scale: float, number: int) -> None:
     rng = lab.rng
     n = _count(scale, rng.uniform(150, 350), 10)
     c = Campaign(lab, "agentic_coding", number, n, created_days_ago=_burst(rng, n), cards=None,
-                 exits=lab.net.pool("cloud", int(rng.integers(2, 6)), 12), custom_ua_share=rng.uniform(0.0, 0.5))
+                 exits=lab.net.pool("cloud", int(rng.integers(2, 6)), 12), custom_ua_share=rng.uniform(0.0, 0.5),
+                 programme="startup", programme_share=(0.5, 1.0))
     acc, t = c.dispatch(rng.uniform(25, 40), first_day=rng.uniform(0, 2))
     m = len(acc)
     step = rng.integers(0, 20, m)
@@ -376,7 +400,7 @@ def reseller(lab: Lab, scale: float, number: int) -> None:
     _backend(lab, "reseller", int(rng.integers(1, 3)), rng.uniform(2500, 4000), family="chat", system=None,
              ua=USER_AGENTS["sdk"][3], out_median=900, context=(0, 600), conv_len=2, temperature=0.7,
              max_tokens=8192, model=(6, 3, 1), cot_share=share, label="distillation",
-             campaign=f"C{number:02d}-reseller")
+             campaign=f"C{number:02d}-reseller", pathway="startup")
 
 
 def pivot(lab: Lab, scale: float, number: int) -> None:
@@ -384,7 +408,8 @@ def pivot(lab: Lab, scale: float, number: int) -> None:
     rng = lab.rng
     n = _count(scale, rng.uniform(200, 400), 15)
     c = Campaign(lab, "pivot", number, n, created_days_ago=_burst(rng, n), cards=n // int(rng.integers(3, 15)),
-                 exits=lab.net.pool("proxy", int(rng.integers(2, 6)), 16), custom_ua_share=rng.uniform(0.5, 1.0))
+                 exits=lab.net.pool("proxy", int(rng.integers(2, 6)), 16), custom_ua_share=rng.uniform(0.5, 1.0),
+                 programme="research", programme_share=(0, 0.5))
     acc, t = c.dispatch(rng.uniform(20, 30), first_day=0)
     switch = lab.start_us + RELEASE_DAY * DAY_US + int(rng.uniform(1, 12) * HOUR_US)
     model = np.where((t >= switch) & (rng.random(len(t)) < 0.9), NEW_MODEL, 0)
@@ -406,6 +431,7 @@ def aged_switch(lab: Lab, scale: float, number: int) -> None:
     _chat(lab, acc, t, fav, 0.85, "chat", 30 * MINUTE_US, 6, model=np.zeros(m, np.int64),
           out_tokens=_lognormal(rng, 350, 0.7, m), addr=home[acc - c.ids[0]],
           ua=pa.array(_choice(rng, USER_AGENTS["browser"], m), pa.string()))
+    lab.take_over(c.ids, lab.start_us + int(switch_day * DAY_US))
     acc, t = c.dispatch(rng.uniform(30, 45), first_day=switch_day)
     c.harvest(acc, t, ("cot",))
 
