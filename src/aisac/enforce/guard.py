@@ -30,6 +30,11 @@ log = logging.getLogger("aisac.enforce.guard")
 
 #: Accounts whose campaign score reaches LINKED are rescored every LINKED_RESCORE requests.
 LINKED, LINKED_RESCORE = 0.5, 4
+#: An account with a behaviour history (`detection.min_requests` requests) whose request comes from a client
+#: and a network block it never used before has changed hands or purpose (an aged account bought for a
+#: campaign): its behaviour is judged afresh from that request, as a new account's would be. Up to
+#: IDENTITY_CAP clients and blocks are remembered, which also bounds how often rotation can restart it.
+IDENTITY_CAP = 8
 #: The campaign key of campaign evidence that came from the batch detector's seed files.
 DETECTOR_CAMPAIGN = "detector-campaign"
 
@@ -76,6 +81,7 @@ class _Account:
         "burned",
         "campaign",
         "campaign_key",
+        "clients",
         "cluster",
         "created_at",
         "ev",
@@ -83,6 +89,7 @@ class _Account:
         "features",
         "jurisdiction",
         "links",
+        "nets",
         "org",
         "pathway",
         "score",
@@ -97,6 +104,8 @@ class _Account:
     def __init__(self) -> None:
         self.features = AccountFeatures()
         self.links: set[str] = set()
+        self.clients: set[str] = set()
+        self.nets: set[str] = set()
         self.burned: set[str] = set()
         self.status = UNKNOWN
         self.score = self.campaign = 0.0
@@ -140,6 +149,8 @@ class Guard:
         self.seed = seed or Seed()
         self.faults: Counter[str] = Counter()
         self.recent_faults: deque[str] = deque(maxlen=100)
+        #: Accounts whose behaviour was restarted on a shift to a new client and network (see IDENTITY_CAP).
+        self.shifts = 0
         self._clock = clock
         self._hwm = float("-inf")
         self._sigs = Signatures.of(self.policy)
@@ -308,6 +319,8 @@ class Guard:
                 self._fault("bad_field", f"{aid}: gen_ai.input.messages is not a JSON array")
             else:
                 template, system, multi = fingerprint(msgs)
+        if req.user_agent is not None and req.address is not None:
+            self._identity(acct, req.user_agent, self.links.block(req.address))
         params = None
         if req.temperature is not None or req.max_tokens is not None or req.choice_count is not None:
             params = (req.temperature, req.max_tokens, req.choice_count)
@@ -396,6 +409,21 @@ class Guard:
             acct.ev_key = ev_key
         action, rules = acct.ev
         return self._apply(aid, acct, snap, action, rules, t, campaign, ckey)
+
+    def _identity(self, acct: _Account, client: str, block: str | None) -> None:
+        """Remember the account's clients and networks; on a shift to new ones, restart its behaviour."""
+        new_client = client not in acct.clients and len(acct.clients) < IDENTITY_CAP
+        new_net = block is not None and block not in acct.nets and len(acct.nets) < IDENTITY_CAP
+        if new_client and new_net and acct.features.n >= self.det.min_requests:
+            acct.features = AccountFeatures()
+            acct.scored_n = 0
+            acct.score = acct.seed_score
+            acct.ev_key = None
+            self.shifts += 1
+        if new_client:
+            acct.clients.add(client)
+        if new_net:
+            acct.nets.add(block)
 
     def _rescore(self, acct: _Account, t: float, cleared: bool, ignore: frozenset[str]) -> None:
         f = acct.features

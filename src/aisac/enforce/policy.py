@@ -146,7 +146,7 @@ class Links(_Strict):
 class Detection(_Strict):
     """Feature and link parameters; the defaults are those of the packaged policy."""
 
-    min_requests: int = Field(5, ge=1, description="requests before the behaviour score counts")
+    min_requests: int = Field(3, ge=1, description="requests before the behaviour score counts")
     rescore_every: int = Field(16, ge=1)
     flag_score: float = Field(
         0.45, ge=0, le=1, description="behaviour score that marks an account for linking"
