@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import strategies as st
 
+from aisac.logs.checks import PATHWAY_NAME
+
 _TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=20)
 _INT64 = st.integers(0, 2**63 - 1)
 _OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
@@ -44,6 +46,7 @@ OPTIONAL = {
     "gen_ai.response.finish_reasons": st.sampled_from(["stop", "length", "stop,tool_calls"]),
     "gen_ai.input.messages": _MESSAGES,
     "http.response.status_code": st.sampled_from([200, 429, 500]),
+    "account.pathway": st.from_regex(PATHWAY_NAME, fullmatch=True),
 }
 
 

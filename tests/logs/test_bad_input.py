@@ -113,6 +113,8 @@ OPTIONAL_BAD = [
     ("gen_ai.input.messages", [{"role": "user"}], "expected string holding a JSON array, got array"),
     ("account.created_at", "2026-04-01", "expected an RFC 3339 time with offset"),
     ("http.response.status_code", 200.5, "expected integer, got number"),
+    ("account.pathway", "Education", "expected a lowercase pathway name (a-z, 0-9, _ or -), got Education"),
+    ("account.pathway", 3, "expected lowercase pathway name, got integer"),
 ]
 
 

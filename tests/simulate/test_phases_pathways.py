@@ -1,0 +1,146 @@
+"""campaign_phases.csv (when a campaign account's traffic is the campaign's) and the account.pathway column."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aisac.simulate import generator
+from aisac.simulate.generator import simulate, write
+from aisac.simulate.phases import COLUMNS, FILE_NAME, PhaseError, read_phases, write_phases
+
+PATHWAYS = {"self_serve", "enterprise", "education", "research", "startup"}
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate(days=5, seed=21, scale=0.05)
+
+
+@pytest.fixture(scope="module")
+def db(sim):
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.register("log", sim.log)
+    con.register("labels", sim.labels)
+    con.register("phases", sim.phases)
+    return con
+
+
+def test_every_campaign_account_with_traffic_has_a_phase_and_only_those(db) -> None:
+    rows = db.sql("""
+        SELECT l.label, count(DISTINCT r."account.id"), count(DISTINCT p.account_id)
+        FROM labels l JOIN log r ON r."account.id" = l.account_id
+        LEFT JOIN phases p ON p.account_id = l.account_id GROUP BY ALL ORDER BY 1
+    """).fetchall()
+    assert rows[0][0] == "benign" and rows[0][2] == 0
+    assert rows[1][0] == "distillation" and rows[1][1] == rows[1][2] > 0
+
+
+def test_aged_accounts_start_at_the_takeover_and_the_others_at_their_first_request(db) -> None:
+    rows = db.sql("""
+        SELECT l.persona, p.campaign_from, min(epoch_us(r.time)) AS first,
+               min(epoch_us(r.time)) FILTER (r."user_agent.original" NOT LIKE 'Mozilla/5.0 (%') AS first_harvest
+        FROM phases p JOIN labels l USING (account_id) JOIN log r ON r."account.id" = p.account_id
+        GROUP BY ALL
+    """).fetchall()
+    aged = [r for r in rows if r[0] == "aged_switch"]
+    assert aged and all(r[1] > r[2] for r in aged)  # a life before the campaign
+    assert all(r[3] is None or r[3] >= r[1] for r in aged)  # no harvesting before the takeover
+    assert len({r[1] for r in aged}) == 1  # the operation takes its accounts over at one moment
+    assert all(r[1] == r[2] for r in rows if r[0] != "aged_switch")
+
+
+def test_pathways_are_per_account_and_programmes_appear_on_both_sides(db) -> None:
+    per_account = db.sql('SELECT "account.id", count(DISTINCT "account.pathway") FROM log GROUP BY ALL').fetchall()
+    assert all(n == 1 for _, n in per_account)
+    seen = dict(
+        (k, v)
+        for k, v in db.sql("""
+            SELECT l.label || '/' || r."account.pathway", count(DISTINCT l.account_id)
+            FROM log r JOIN labels l ON l.account_id = r."account.id" GROUP BY ALL
+        """).fetchall()
+    )
+    assert {k.split("/")[1] for k in seen} <= PATHWAYS
+    assert seen.get("benign/education", 0) > 0 and seen.get("benign/enterprise", 0) > 0
+    assert sum(seen.get(f"distillation/{p}", 0) for p in ("education", "research", "startup")) > 0
+
+
+def test_pathways_come_from_a_side_stream_so_the_rest_of_a_seed_is_unchanged(monkeypatch, sim) -> None:
+    monkeypatch.setattr(generator, "SIDE_STREAM", generator.SIDE_STREAM + 1)
+    other = simulate(days=5, seed=21, scale=0.05)
+    rest = [c for c in sim.log.column_names if c != "account.pathway"]
+    assert other.log.select(rest).equals(sim.log.select(rest)) and other.labels.equals(sim.labels)
+    assert other.log["account.pathway"] != sim.log["account.pathway"]
+
+
+def test_write_puts_the_phases_beside_the_labels(tmp_path, sim) -> None:
+    write(sim, tmp_path)
+    with open(tmp_path / "labels.csv") as f:
+        assert next(csv.reader(f)) == ["account_id", "label", "persona", "campaign"]  # the contract is unchanged
+    back = read_phases(tmp_path / FILE_NAME)
+    want = {r["account_id"]: (r["campaign"], r["campaign_from"] / 1e6) for r in sim.phases.to_pylist()}
+    assert back.keys() == want.keys()
+    for aid, (campaign, start) in want.items():
+        assert back[aid][0] == campaign and back[aid][1] == pytest.approx(start, abs=1e-6)
+
+
+_IDS = st.text("abcdef0123456789_", min_size=1, max_size=12)
+_TIMES = st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(_IDS, st.tuples(_IDS, _TIMES), min_size=1, max_size=20), st.data())
+def test_reader_round_trips_and_names_the_line_and_field_of_a_bad_row(tmp_path_factory, rows, data) -> None:
+    import pyarrow as pa
+
+    path = tmp_path_factory.mktemp("phases") / FILE_NAME
+    table = pa.table(
+        {
+            "account_id": list(rows),
+            "campaign": [c for c, _ in rows.values()],
+            "campaign_from": [round((t - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
+                              for _, t in rows.values()],
+        }
+    )
+    write_phases(table, path)
+    back = read_phases(path)
+    assert {a: c for a, (c, _) in back.items()} == {a: c for a, (c, _) in rows.items()}
+    assert all(back[a][1] == pytest.approx(t.timestamp(), abs=1e-6) for a, (_, t) in rows.items())
+
+    lines = path.read_text().splitlines()
+    bad = data.draw(st.integers(1, len(lines) - 1))
+    field, value, rule = data.draw(
+        st.sampled_from(
+            [
+                ("campaign_from", "2026-04-06 10:00", "campaign_from: expected an RFC 3339 time with offset"),
+                ("campaign_from", "2026-04-06T10:00:00", "campaign_from: expected an RFC 3339 time with offset"),
+                ("campaign", "", "campaign: empty"),
+                ("account_id", "", "account_id: empty"),
+            ]
+        )
+    )
+    cells = lines[bad].split(",")
+    cells[COLUMNS.index(field)] = value
+    lines[bad] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(PhaseError, match=f":{bad + 1}: {rule}"):
+        read_phases(path)
+
+
+def test_reader_rejects_a_wrong_header_and_a_repeated_account(tmp_path) -> None:
+    path = tmp_path / FILE_NAME
+    path.write_text("account,campaign,start\n")
+    with pytest.raises(PhaseError, match=r":1: header must be account_id,campaign,campaign_from, got account,"):
+        read_phases(path)
+    path.write_text("account_id,campaign,campaign_from\na,C1,2026-04-06T10:00:00Z\na,C1,2026-04-06T11:00:00Z\n")
+    with pytest.raises(PhaseError, match=r":3: account_id: 'a' appears twice"):
+        read_phases(path)
+    path.write_text("account_id,campaign,campaign_from\na,C1\n")
+    with pytest.raises(PhaseError, match=r":2: expected 3 fields, got 2"):
+        read_phases(path)
