@@ -1,6 +1,8 @@
 """Replay quality on simulated weeks: per campaign kind, the share of exchanges served in full before
 action; per benign persona, the share of requests throttled / degraded or worse; heavy benign accounts
-suspended or revoked. Pass weeks written by `aisac simulate --out DIR` (log/ and labels.csv).
+suspended or revoked; per account pathway, how programme accounts were treated. Pass weeks written by
+`aisac simulate --out DIR` (log/, labels.csv and campaign_phases.csv: only a campaign account's traffic from
+its campaign start counts as campaign exchanges; the whole-account share is printed beside it).
 
     aisac simulate --out /tmp/w101 --days 7 --seed 101 --scale 0.3
     .venv/bin/python bench/enforce_replay.py /tmp/w101 /tmp/w102 /tmp/w103
@@ -11,23 +13,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from aisac.enforce import Guard, load_policy
-from aisac.enforce.evaluation import evaluate, read_labels
+from aisac.enforce.evaluation import evaluate, phases_beside, read_campaign_phases, read_labels
 from aisac.enforce.replay import replay
 
 
 def one_week(week: Path, policy: Path | None) -> dict:
     guard = Guard(load_policy(policy))
+    labels = read_labels(week / "labels.csv")
+    phases_path = phases_beside(week / "labels.csv")
+    phases = read_campaign_phases(phases_path, labels) if phases_path else None
     start = time.perf_counter()
-    result = replay([week / "log"], guard)
+    result = replay([week / "log"], guard, phase_from=phases)
     seconds = time.perf_counter() - start
-    report = evaluate(result.tallies, read_labels(week / "labels.csv"))
+    report = evaluate(result.tallies, labels)
     requests = sum(t.requests for t in result.tallies.values())
     report["run"] = {
         "week": str(week),
@@ -36,56 +43,72 @@ def one_week(week: Path, policy: Path | None) -> dict:
         "decisions_per_s": round(requests / seconds),
         "policy_version": guard.version,
         "guard_faults": dict(guard.faults),
+        "campaign_phases": str(phases_path) if phases_path else None,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     return report
 
 
-def markdown(reports: list[dict]) -> str:
+def _per_week(reports: list[dict], part: str, heading: str, what: str, cell: Callable[[dict], str]) -> list[str]:
+    """One row per key of `report[part]` (campaign kind, persona, pathway), one column per week."""
     weeks = [Path(r["run"]["week"]).name for r in reports]
     lines = [
-        "| campaign kind | " + " | ".join(f"{w}: served in full before action" for w in weeks) + " |",
+        "",
+        f"| {heading} | " + " | ".join(f"{w}: {what}" for w in weeks) + " |",
         "| --- |" + " --- |" * len(weeks),
     ]
-    kinds = sorted({k for r in reports for k in r["campaign_kinds"]})
-    for k in kinds:
-        cells = [
-            f"{r['campaign_kinds'][k]['served_in_full_before_action']:.3%}"
-            if k in r["campaign_kinds"]
-            else "-"
-            for r in reports
-        ]
-        lines.append(f"| {k} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "| benign persona | "
-        + " | ".join(f"{w}: throttled / degraded or worse / heavy susp." for w in weeks)
-        + " |",
-        "| --- |" + " --- |" * len(weeks),
-    ]
-    for p in sorted({p for r in reports for p in r["benign_personas"]}):
-        cells = []
-        for r in reports:
-            v = r["benign_personas"].get(p)
-            cells.append(
-                "-"
-                if v is None
-                else f"{v['throttled']:.3%} / {v['degraded_or_worse']:.3%} / "
-                f"{v['heavy_suspended_or_revoked']}/{v['heavy_accounts']}"
-            )
-        lines.append(f"| {p} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "| week | requests | benign degraded or worse | heavy benign susp./rev. | decisions/s | faults |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for w, r in zip(weeks, reports, strict=True):
+    for key in sorted({k for r in reports for k in r[part]}):
+        cells = [cell(r[part][key]) if key in r[part] else "-" for r in reports]
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def markdown(reports: list[dict]) -> str:
+    lines = _per_week(
+        reports,
+        "campaign_kinds",
+        "campaign kind",
+        "served in full before action (whole account)",
+        lambda v: f"{v['served_in_full_before_action']:.3%} ({v['served_in_full_before_action_whole_account']:.3%})",
+    )
+    lines += ["", "| week | worst campaign | its share served in full before action |", "| --- | --- | --- |"]
+    for r in reports:
         o = r["overall"]
+        name = Path(r["run"]["week"]).name
+        lines.append(f"| {name} | {o['worst_campaign']} | {o['worst_campaign_served_before_action']:.3%} |")
+    lines += _per_week(
+        reports,
+        "benign_personas",
+        "benign persona",
+        "throttled / degraded or worse / heavy susp.",
+        lambda v: (
+            f"{v['throttled']:.3%} / {v['degraded_or_worse']:.3%} / "
+            f"{v['heavy_suspended_or_revoked']}/{v['heavy_accounts']}"
+        ),
+    )
+    lines += _per_week(
+        reports,
+        "pathways",
+        "pathway (label/pathway)",
+        "accounts / challenged / susp.-rev. / degraded or worse",
+        lambda v: (
+            f"{v['accounts']} / {v['accounts_challenged']} / {v['accounts_suspended_or_revoked']} / "
+            f"{v['degraded_or_worse']:.3%}"
+        ),
+    )
+    lines += [
+        "",
+        "| week | requests | benign degraded or worse | heavy benign susp./rev. | decisions/s | faults | load avg |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in reports:
+        o, run = r["overall"], r["run"]
         lines.append(
-            f"| {w} | {r['run']['requests']} | {o['benign_degraded_or_worse']:.4%} | "
-            f"{o['heavy_benign_suspended_or_revoked']} | {r['run']['decisions_per_s']} | "
-            f"{sum(r['run']['guard_faults'].values())} |"
+            f"| {Path(run['week']).name} | {run['requests']} | {o['benign_degraded_or_worse']:.4%} | "
+            f"{o['heavy_benign_suspended_or_revoked']} | {run['decisions_per_s']} | "
+            f"{sum(run['guard_faults'].values())} | {' '.join(map(str, run['load_average']))} |"
         )
-    return "\n".join(lines)
+    return "\n".join(lines[1:])
 
 
 def simulate(out: Path, seed: int, scale: float) -> Path:
@@ -110,9 +133,7 @@ def simulate(out: Path, seed: int, scale: float) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("weeks", nargs="*", type=Path, help="directories written by aisac simulate")
-    ap.add_argument(
-        "--seeds", nargs="*", type=int, default=[], help="simulate these weeks first (aisac simulate)"
-    )
+    ap.add_argument("--seeds", nargs="*", type=int, default=[], help="simulate these weeks first (aisac simulate)")
     ap.add_argument("--scale", type=float, default=0.3, help="with --seeds: the simulator's scale")
     ap.add_argument("--policy", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "enforce_replay.json")

@@ -40,9 +40,7 @@ def _aged_log(tmp_path):
                 "gen_ai.input.messages": messages(None, [("user", f"question {i}")]),
             }
         )
-    rows += [
-        {**r, "account.id": "person-1", "time": iso(T0 + 5 + n)} for n, r in enumerate(rows[:3])
-    ]
+    rows += [{**r, "account.id": "person-1", "time": iso(T0 + 5 + n)} for n, r in enumerate(rows[:3])]
     (tmp_path / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (tmp_path / "labels.csv").write_text(
         "account_id,label,persona,campaign\naged-0,distillation,aged_switch,C1-aged\nperson-1,benign,hobbyist,\n"

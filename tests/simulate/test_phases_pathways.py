@@ -22,33 +22,38 @@ def sim():
     return simulate(days=5, seed=21, scale=0.05)
 
 
-@pytest.fixture(scope="module")
-def db(sim):
+def _sql(sim, query: str) -> list[tuple]:
+    """Run SQL over the simulation's log, labels and phases, in UTC."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.register("log", sim.log)
-    con.register("labels", sim.labels)
-    con.register("phases", sim.phases)
-    return con
+    for name in ("log", "labels", "phases"):
+        con.register(name, getattr(sim, name))
+    return con.sql(query).fetchall()
 
 
-def test_every_campaign_account_with_traffic_has_a_phase_and_only_those(db) -> None:
-    rows = db.sql("""
+def test_every_campaign_account_with_traffic_has_a_phase_and_only_those(sim) -> None:
+    rows = _sql(
+        sim,
+        """
         SELECT l.label, count(DISTINCT r."account.id"), count(DISTINCT p.account_id)
         FROM labels l JOIN log r ON r."account.id" = l.account_id
         LEFT JOIN phases p ON p.account_id = l.account_id GROUP BY ALL ORDER BY 1
-    """).fetchall()
+    """,
+    )
     assert rows[0][0] == "benign" and rows[0][2] == 0
     assert rows[1][0] == "distillation" and rows[1][1] == rows[1][2] > 0
 
 
-def test_aged_accounts_start_at_the_takeover_and_the_others_at_their_first_request(db) -> None:
-    rows = db.sql("""
+def test_aged_accounts_start_at_the_takeover_and_the_others_at_their_first_request(sim) -> None:
+    rows = _sql(
+        sim,
+        """
         SELECT l.persona, p.campaign_from, min(epoch_us(r.time)) AS first,
                min(epoch_us(r.time)) FILTER (r."user_agent.original" NOT LIKE 'Mozilla/5.0 (%') AS first_harvest
         FROM phases p JOIN labels l USING (account_id) JOIN log r ON r."account.id" = p.account_id
         GROUP BY ALL
-    """).fetchall()
+    """,
+    )
     aged = [r for r in rows if r[0] == "aged_switch"]
     assert aged and all(r[1] > r[2] for r in aged)  # a life before the campaign
     assert all(r[3] is None or r[3] >= r[1] for r in aged)  # no harvesting before the takeover
@@ -56,15 +61,18 @@ def test_aged_accounts_start_at_the_takeover_and_the_others_at_their_first_reque
     assert all(r[1] == r[2] for r in rows if r[0] != "aged_switch")
 
 
-def test_pathways_are_per_account_and_programmes_appear_on_both_sides(db) -> None:
-    per_account = db.sql('SELECT "account.id", count(DISTINCT "account.pathway") FROM log GROUP BY ALL').fetchall()
+def test_pathways_are_per_account_and_programmes_appear_on_both_sides(sim) -> None:
+    per_account = _sql(sim, 'SELECT "account.id", count(DISTINCT "account.pathway") FROM log GROUP BY ALL')
     assert all(n == 1 for _, n in per_account)
     seen = dict(
         (k, v)
-        for k, v in db.sql("""
+        for k, v in _sql(
+            sim,
+            """
             SELECT l.label || '/' || r."account.pathway", count(DISTINCT l.account_id)
             FROM log r JOIN labels l ON l.account_id = r."account.id" GROUP BY ALL
-        """).fetchall()
+        """,
+        )
     )
     assert {k.split("/")[1] for k in seen} <= PATHWAYS
     assert seen.get("benign/education", 0) > 0 and seen.get("benign/enterprise", 0) > 0
@@ -104,8 +112,9 @@ def test_reader_round_trips_and_names_the_line_and_field_of_a_bad_row(tmp_path_f
         {
             "account_id": list(rows),
             "campaign": [c for c, _ in rows.values()],
-            "campaign_from": [round((t - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
-                              for _, t in rows.values()],
+            "campaign_from": [
+                round((t - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1)) for _, t in rows.values()
+            ],
         }
     )
     write_phases(table, path)

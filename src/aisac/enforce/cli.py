@@ -147,72 +147,41 @@ def replay_cmd(
         _print_evaluation(report)
 
 
-def _print_evaluation(report: dict) -> None:
-    t = Table(title="Campaign kinds: exchanges served in full before action")
-    for c in (
+#: The evaluation's tables: the report part, a title, the first column, then the keys shown (a key's
+#: words are its heading; shares print as percentages).
+_EVALUATION_TABLES = (
+    (
+        "campaign_kinds",
+        "Campaign kinds: campaign exchanges served in full before action (target <= 1%)",
         "kind",
-        "campaigns",
-        "accounts",
-        "exchanges",
-        "actioned",
-        "served before action",
-        "worst campaign",
-        "whole-account exchanges",
-        "whole-account served before",
-    ):
-        t.add_column(c, justify="right" if c != "kind" else "left")
-    for kind, v in report["campaign_kinds"].items():
-        t.add_row(
-            kind,
-            str(v["campaigns"]),
-            str(v["accounts"]),
-            str(v["exchanges"]),
-            str(v["accounts_actioned"]),
-            f"{v['served_in_full_before_action']:.3%}",
-            f"{v['worst_campaign']} {v['worst_campaign_served_before_action']:.3%}",
-            str(v["account_exchanges"]),
-            f"{v['served_in_full_before_action_whole_account']:.3%}",
-        )
-    tables.print(t)
-    t = Table(title="Benign personas: share of requests acted on")
-    for c in (
+        "campaigns accounts exchanges accounts_actioned served_in_full_before_action worst_campaign "
+        "worst_campaign_served_before_action account_exchanges served_in_full_before_action_whole_account",
+    ),
+    (
+        "benign_personas",
+        "Benign personas: share of requests acted on",
         "persona",
-        "accounts",
-        "requests",
-        "throttled",
-        "degraded",
-        "challenged",
-        "blocked",
-        "degraded or worse",
-        "heavy susp./rev.",
-    ):
-        t.add_column(c, justify="right" if c != "persona" else "left")
-    for persona, v in report["benign_personas"].items():
-        t.add_row(
-            persona,
-            str(v["accounts"]),
-            str(v["requests"]),
-            f"{v['throttled']:.3%}",
-            f"{v['degraded']:.3%}",
-            f"{v['challenged']:.3%}",
-            f"{v['blocked']:.3%}",
-            f"{v['degraded_or_worse']:.3%}",
-            f"{v['heavy_suspended_or_revoked']}/{v['heavy_accounts']}",
-        )
-    tables.print(t)
-    t = Table(title="Account pathways: re-verification (challenge) and stops, by label")
-    for c in ("label/pathway", "accounts", "actioned", "challenged", "susp./rev.", "degraded or worse"):
-        t.add_column(c, justify="right" if c != "label/pathway" else "left")
-    for key, v in report["pathways"].items():
-        t.add_row(
-            key,
-            str(v["accounts"]),
-            str(v["accounts_actioned"]),
-            str(v["accounts_challenged"]),
-            str(v["accounts_suspended_or_revoked"]),
-            f"{v['degraded_or_worse']:.3%}",
-        )
-    tables.print(t)
+        "accounts requests throttled degraded challenged blocked degraded_or_worse heavy_accounts "
+        "heavy_suspended_or_revoked",
+    ),
+    (
+        "pathways",
+        "Account pathways: re-verification (challenge) and stops, by label",
+        "label/pathway",
+        "accounts requests accounts_actioned accounts_challenged accounts_suspended_or_revoked degraded_or_worse",
+    ),
+)
+
+
+def _print_evaluation(report: dict) -> None:
+    for part, title, first, keys in _EVALUATION_TABLES:
+        t = Table(title=title)
+        t.add_column(first, justify="left")
+        for key in keys.split():
+            t.add_column(key.replace("_", " "), justify="right")
+        for name, v in report[part].items():
+            t.add_row(name, *(f"{x:.3%}" if isinstance(x, float) else str(x) for x in map(v.get, keys.split())))
+        tables.print(t)
     tables.print(report["overall"])
 
 

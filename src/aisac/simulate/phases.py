@@ -15,6 +15,7 @@ first request. It sits beside `labels.csv`, whose columns stay as they are.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,13 +37,22 @@ class PhaseError(ValueError):
 def campaign_phases(log: pa.Table, labels: pa.Table, takeovers: pa.Table) -> pa.Table:
     """Every distillation account's campaign start: its takeover time, else its first request (µs)."""
     firsts = log.group_by(schema.ACCOUNT).aggregate([(schema.TIME, "min")])
-    first_of = dict(zip(firsts[schema.ACCOUNT].to_pylist(),
-                        pc.cast(firsts[f"{schema.TIME}_min"], pa.int64()).to_pylist(), strict=True))
+    first_of = dict(
+        zip(
+            firsts[schema.ACCOUNT].to_pylist(),
+            pc.cast(firsts[f"{schema.TIME}_min"], pa.int64()).to_pylist(),
+            strict=True,
+        )
+    )
     first_of.update(zip(takeovers["account_id"].to_pylist(), takeovers["campaign_from"].to_pylist(), strict=True))
     rows = [r for r in labels.to_pylist() if r["label"] == "distillation" and r["account_id"] in first_of]
-    return pa.table({"account_id": pa.array([r["account_id"] for r in rows], pa.string()),
-                     "campaign": pa.array([r["campaign"] for r in rows], pa.string()),
-                     "campaign_from": pa.array([first_of[r["account_id"]] for r in rows], pa.int64())})
+    return pa.table(
+        {
+            "account_id": pa.array([r["account_id"] for r in rows], pa.string()),
+            "campaign": pa.array([r["campaign"] for r in rows], pa.string()),
+            "campaign_from": pa.array([first_of[r["account_id"]] for r in rows], pa.int64()),
+        }
+    )
 
 
 def write_phases(phases: pa.Table, path: Path) -> None:
@@ -61,19 +71,25 @@ def _time(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
+def _rows(path: Path) -> list[tuple[int, list[str]]]:
+    """The data rows with the line each ends on, once the header is checked."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PhaseError(f"{path}: cannot read: {exc}") from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None or tuple(header) != COLUMNS:
+        shown = ",".join(header) if header else "(empty)"
+        raise PhaseError(f"{path}:1: header must be {','.join(COLUMNS)}, got {shown}")
+    return [(reader.line_num, row) for row in reader]
+
+
 def read_phases(path: str | Path) -> dict[str, tuple[str, float]]:
     """Account -> (campaign, campaign start in POSIX seconds); a bad row is an error naming line and field."""
     path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PhaseError(f"{path}: cannot read: {exc}") from exc
-    if not rows or tuple(rows[0]) != COLUMNS:
-        got = ",".join(rows[0]) if rows else "(empty)"
-        raise PhaseError(f"{path}:1: header must be {','.join(COLUMNS)}, got {got}")
     out: dict[str, tuple[str, float]] = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in _rows(path):
         if len(row) != len(COLUMNS):
             raise PhaseError(f"{path}:{number}: expected {len(COLUMNS)} fields, got {len(row)}")
         account, campaign, when = row
