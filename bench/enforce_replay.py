@@ -7,6 +7,12 @@ its campaign start counts as campaign exchanges; the whole-account share is prin
     aisac simulate --out /tmp/w101 --days 7 --seed 101 --scale 0.3
     .venv/bin/python bench/enforce_replay.py /tmp/w101 /tmp/w102 /tmp/w103
     .venv/bin/python bench/enforce_replay.py --seeds 201 202 203     # simulates the weeks first
+    .venv/bin/python bench/enforce_replay.py /tmp/w101 --movers 0.2   # a fifth of the people move (below)
+
+`--movers SHARE` replays copies of the weeks in which that share of the people (hobbyist, developer and
+team accounts) move once, at a random moment of their week, to a new client and a carrier-grade NAT
+network: the case the guard's identity-shift rule must not punish, which the simulator's personas, each
+with one client family and one address, never show.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,9 +28,54 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
+
 from aisac.enforce import Guard, load_policy
 from aisac.enforce.evaluation import evaluate, phases_beside, read_campaign_phases, read_labels
 from aisac.enforce.replay import replay
+
+PEOPLE = ("hobbyist", "developer", "team_member")
+MOVED_CLIENTS = (
+    "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (iPad; CPU OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "okhttp/4.12.0",
+)
+
+
+def with_movers(week: Path, share: float, out: Path) -> Path:
+    """A copy of `week` in which `share` of the people move once to a new client on a carrier NAT network.
+
+    Who moves and when is a hash of the account id, so the copy is the same on every run.
+    """
+    (out / "log").mkdir(parents=True, exist_ok=True)
+    for name in ("labels.csv", "campaign_phases.csv"):
+        if (week / name).exists():
+            shutil.copy(week / name, out / name)
+    people = ", ".join(f"'{p}'" for p in PEOPLE)
+    clients = "[" + ", ".join("'" + c.replace("'", "''") + "'" for c in MOVED_CLIENTS) + "]"
+    duckdb.sql(f"""
+        COPY (
+            WITH spans AS (
+                SELECT "account.id" AS account, min(time) AS first, max(time) AS last
+                FROM read_parquet('{week}/log/*.parquet') r
+                JOIN read_csv('{week}/labels.csv', all_varchar = true) l ON l.account_id = r."account.id"
+                WHERE l.persona IN ({people}) AND (hash(account_id || 'who') % 10000) < {round(share * 10000)}
+                GROUP BY ALL
+            ), movers AS (
+                SELECT account, first + (last - first) * ((hash(account || 'when') % 1000) / 1000.0) AS at,
+                       (hash(account) % 1000000)::BIGINT AS h
+                FROM spans
+            )
+            SELECT r.* REPLACE (
+                CASE WHEN r.time >= m.at THEN {clients}[1 + m.h % 3] ELSE r."user_agent.original" END
+                    AS "user_agent.original",
+                CASE WHEN r.time >= m.at THEN '100.64.' || (m.h % 200) || '.' || (1 + (m.h // 200) % 250)
+                     ELSE r."client.address" END AS "client.address"
+            )
+            FROM read_parquet('{week}/log/*.parquet') r LEFT JOIN movers m ON m.account = r."account.id"
+        ) TO '{out}/log/moved.parquet' (FORMAT parquet)
+    """)
+    return out
 
 
 def one_week(week: Path, policy: Path | None) -> dict:
@@ -137,6 +189,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.3, help="with --seeds: the simulator's scale")
     ap.add_argument("--policy", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "enforce_replay.json")
+    ap.add_argument("--movers", type=float, default=0.0, help="share of people who move (see the docstring)")
     args = ap.parse_args()
     weeks = list(args.weeks)
     if args.seeds:
@@ -144,6 +197,9 @@ def main() -> None:
         weeks += [simulate(work / f"s{seed}", seed, args.scale) for seed in args.seeds]
     if not weeks:
         ap.error("give week directories or --seeds")
+    if args.movers:
+        moved = Path(tempfile.mkdtemp(prefix="enforce-movers-"))
+        weeks = [with_movers(w, args.movers, moved / f"{w.name}-movers") for w in weeks]
     reports = [one_week(w, args.policy) for w in weeks]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(reports, indent=1))
