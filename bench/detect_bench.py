@@ -136,8 +136,9 @@ def loko() -> list[dict]:
             model_path = WORK / f"loko-{kind}.json"
             Model({"address+payment+signup+text": fit_profile(runs, groups)}, {"left_out": kind}).save(model_path)
         ((e, _),) = run(log, labels, [DistillationDetector(model_path=model_path)])
-        rows.append({"left_out": kind, "recall_of_unseen_kind": {k["kind"]: k["recall"] for k in e.kinds}[kind],
-                     **_row(e)})
+        rows.append(
+            {"left_out": kind, "recall_of_unseen_kind": {k["kind"]: k["recall"] for k in e.kinds}[kind], **_row(e)}
+        )
         print(json.dumps(rows[-1]))
     return rows
 

@@ -76,9 +76,7 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=100_000)
     ap.add_argument("--requests", type=int, default=300_000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument(
-        "--log", type=Path, default=None, help="time a simulated week's requests (aisac simulate)"
-    )
+    ap.add_argument("--log", type=Path, default=None, help="time a simulated week's requests (aisac simulate)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "out" / "enforce_latency.json"))
     args = ap.parse_args()
     rng = random.Random(args.seed)

@@ -39,8 +39,13 @@ def simulate_step(work: Path, scale: float, days: int, seed: int) -> dict:
     generated = time.perf_counter() - start
     write(sim, work / "parquet", "parquet")
     total = time.perf_counter() - start
-    return {"records": sim.log.num_rows, "accounts": sim.labels.num_rows, "generate_s": generated,
-            "generate_and_write_s": total, "records_per_s": sim.log.num_rows / total}
+    return {
+        "records": sim.log.num_rows,
+        "accounts": sim.labels.num_rows,
+        "generate_s": generated,
+        "generate_and_write_s": total,
+        "records_per_s": sim.log.num_rows / total,
+    }
 
 
 def convert_step(work: Path, fmt: str) -> dict:
@@ -54,8 +59,9 @@ def convert_step(work: Path, fmt: str) -> dict:
     target.mkdir(exist_ok=True)
     start = time.perf_counter()
     for src in sorted((work / "parquet" / "log").glob("*.parquet")):
-        write_table(pq.read_table(src), target / src.name.replace(".parquet", f".{fmt}"), fmt,
-                    time_columns_of(schema.COLUMNS))
+        write_table(
+            pq.read_table(src), target / src.name.replace(".parquet", f".{fmt}"), fmt, time_columns_of(schema.COLUMNS)
+        )
     return {"write_s": time.perf_counter() - start}
 
 
@@ -68,8 +74,13 @@ def ingest_step(work: Path, fmt: str) -> dict:
     start = time.perf_counter()
     log = read_log([where])
     seconds = time.perf_counter() - start
-    return {"records": log.records, "rejected": log.rejected, "seconds": seconds, "bytes": size,
-            "records_per_s": log.records / seconds}
+    return {
+        "records": log.records,
+        "rejected": log.rejected,
+        "seconds": seconds,
+        "bytes": size,
+        "records_per_s": log.records / seconds,
+    }
 
 
 STEPS = {"simulate": simulate_step, "convert": convert_step, "ingest": ingest_step}
@@ -77,8 +88,7 @@ STEPS = {"simulate": simulate_step, "convert": convert_step, "ingest": ingest_st
 
 def _child(step: str, *args: str) -> dict:
     """Run one step in a fresh interpreter and return its result with the process's peak RSS."""
-    proc = subprocess.run([sys.executable, __file__, "--step", step, *args], capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.run([sys.executable, __file__, "--step", step, *args], capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -94,17 +104,21 @@ def main() -> None:
     args = parser.parse_args()
     if args.step:  # child process: one measurement, printed as JSON
         work, *extra = args.rest
-        kwargs = ({"scale": args.scale, "days": args.days, "seed": args.seed} if args.step == "simulate"
-                  else {"fmt": extra[0]})
+        kwargs = (
+            {"scale": args.scale, "days": args.days, "seed": args.seed}
+            if args.step == "simulate"
+            else {"fmt": extra[0]}
+        )
         cpu = _cpu_s()
         result = STEPS[args.step](Path(work), **kwargs)
         print(json.dumps({**result, "cpu_s": _cpu_s() - cpu, "peak_rss_mib": _peak_mib()}))
         return
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         common = ["--scale", str(args.scale), "--days", str(args.days), "--seed", str(args.seed)]
-        results: dict = {"params": {"scale": args.scale, "days": args.days, "seed": args.seed},
-                         "machine": {"python": platform.python_version(), "cpus": _cpus(),
-                                     "load_average_at_start": os.getloadavg()}}
+        results: dict = {
+            "params": {"scale": args.scale, "days": args.days, "seed": args.seed},
+            "machine": {"python": platform.python_version(), "cpus": _cpus(), "load_average_at_start": os.getloadavg()},
+        }
         results["simulate"] = _child("simulate", *common, tmp)
         print(f"simulate: {_line(results['simulate'])}", flush=True)
         for fmt in ("jsonl", "jsonl.gz"):
@@ -124,8 +138,10 @@ def _cpus() -> int:
 
 def _line(r: dict) -> str:
     seconds = r.get("generate_and_write_s", r.get("seconds"))
-    return (f"{r['records']:,} records in {seconds:.1f} s = {r['records_per_s']:,.0f} records/s "
-            f"(CPU {r['cpu_s']:.1f} s), peak RSS {r['peak_rss_mib']:,.0f} MiB")
+    return (
+        f"{r['records']:,} records in {seconds:.1f} s = {r['records_per_s']:,.0f} records/s "
+        f"(CPU {r['cpu_s']:.1f} s), peak RSS {r['peak_rss_mib']:,.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

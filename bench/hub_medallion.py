@@ -117,9 +117,7 @@ def main() -> None:
         proc = subprocess.Popen([str(medallion), "--port", str(port), str(config)], stdout=log, stderr=log)
         try:
             wait_port(port, proc, Path(tmp) / "medallion.log")
-            col = Collection(
-                f"http://127.0.0.1:{port}/api1/collections/{cid}/", user="bench", password="bench"
-            )
+            col = Collection(f"http://127.0.0.1:{port}/api1/collections/{cid}/", user="bench", password="bench")
             theirs = timed_load_and_pages(col, objects, args.rounds, args.batch)
         finally:
             proc.terminate()
@@ -131,9 +129,7 @@ def main() -> None:
             "rounds": args.rounds,
             "aisac_hub_sqlite": ours,
             "medallion_memory": theirs,
-            "page_through_speed_ratio_hub_over_medallion": round(
-                theirs["page_through_s"] / ours["page_through_s"], 1
-            ),
+            "page_through_speed_ratio_hub_over_medallion": round(theirs["page_through_s"] / ours["page_through_s"], 1),
         },
     )
 

@@ -1,7 +1,7 @@
 """`make bench`: every benchmark in its own process; results go under bench/out/ (and docs/benchmarks.md).
 
-    .venv/bin/python bench/run.py              # all of them (tens of minutes)
-    .venv/bin/python bench/run.py hub detect   # those whose name contains a word
+.venv/bin/python bench/run.py              # all of them (tens of minutes)
+.venv/bin/python bench/run.py hub detect   # those whose name contains a word
 """
 
 from __future__ import annotations

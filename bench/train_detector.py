@@ -102,8 +102,10 @@ def fit_profile(runs: list, groups: set[str]) -> Profile:
     p = sigmoid(stage2.logit(np.vstack(x2)))
     profile = Profile(stage1, stage2, threshold_for(p, y))
     pred = p >= profile.threshold
-    print(f"{profile_key(groups):40s} threshold {profile.threshold:.2f} "
-          f"train precision {y[pred].mean():.4f} recall {pred[y].mean():.4f}")
+    print(
+        f"{profile_key(groups):40s} threshold {profile.threshold:.2f} "
+        f"train precision {y[pred].mean():.4f} recall {pred[y].mean():.4f}"
+    )
     return profile
 
 
@@ -116,8 +118,11 @@ def main() -> None:
             for combo in itertools.combinations(GROUPS, r):
                 groups = {"base", *combo}
                 profiles[profile_key(groups)] = fit_profile(runs, groups)
-    info = {"trained_on": [{"seed": s, "scale": sc, "mix": m or "default"} for s, sc, m in TRAIN],
-            "target_precision": TARGET_PRECISION, "command": "python bench/train_detector.py"}
+    info = {
+        "trained_on": [{"seed": s, "scale": sc, "mix": m or "default"} for s, sc, m in TRAIN],
+        "target_precision": TARGET_PRECISION,
+        "command": "python bench/train_detector.py",
+    }
     Model(profiles, info).save(Path(__file__).resolve().parents[1] / "src/aisac/detect/model.json")
 
 

@@ -60,9 +60,7 @@ def main() -> None:
     results: dict[str, dict] = {}
     for label, (name, config) in CONFIGS.items():
         scheme = scheme_for(generate_key(name, **config))
-        rows = generate(
-            teacher, np.stack([d[:4] for d in docs[:200]]), 200, rng, scheme.logits_processor(rng)
-        )
+        rows = generate(teacher, np.stack([d[:4] for d in docs[:200]]), 200, rng, scheme.logits_processor(rng))
         para = {}
         for eps in EPS:
             attacked = paraphrase(rows, second, eps, rng)
@@ -72,9 +70,7 @@ def main() -> None:
                 "median_p": float(np.median(p)),
             }
             print(label, "paraphrase", eps, para[str(eps)], flush=True)
-        served = generate(
-            teacher, np.stack([d[:1] for d in docs[:120]]), SEQ, rng, scheme.logits_processor(rng)
-        )
+        served = generate(teacher, np.stack([d[:1] for d in docs[:120]]), SEQ, rng, scheme.logits_processor(rng))
         n_wm = round(0.1 * sum(map(len, human)) / 0.9 / SEQ)
         base = [*human, *served[:n_wm]]
         base_tokens = sum(map(len, base))

@@ -61,9 +61,7 @@ def main() -> None:
         key = generate_key(name, **config)
         scheme = scheme_for(key)
         human_p = [p for d in human if (p := scheme.detect(d).p_value) is not None]
-        fresh_p = [
-            p for d in human if (p := scheme_for(generate_key(name, **config)).detect(d).p_value) is not None
-        ]
+        fresh_p = [p for d in human if (p := scheme_for(generate_key(name, **config)).detect(d).p_value) is not None]
         rows = generate(teacher, prompts, 200, rng, scheme.logits_processor(rng))
         texts_ids = codec.encode_many(codec.decode_many(rows))
         gen_p = np.array([scheme.detect(ids).p_value or 1.0 for ids in texts_ids])

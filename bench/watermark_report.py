@@ -147,8 +147,7 @@ def speed() -> None:
         return
     data = json.loads(path.read_text())
     rows = [
-        [k, v["tokens"], f"{v['per_cpu_s'] / 1e6:.2f} M", f"{v['per_wall_s'] / 1e6:.2f} M"]
-        for k, v in data.items()
+        [k, v["tokens"], f"{v['per_cpu_s'] / 1e6:.2f} M", f"{v['per_wall_s'] / 1e6:.2f} M"] for k, v in data.items()
     ]
     print(table(["scheme", "tokens", "tokens/s (CPU time, 1 core)", "tokens/s (wall)"], rows))
 
@@ -175,11 +174,7 @@ def transformer() -> None:
         for rho, r in data.items()
         if isinstance(r, dict)
     ]
-    print(
-        table(
-            ["rho", "student loss", "closed p", "closed pairs", "closed budget", "open p", "open pairs"], rows
-        )
-    )
+    print(table(["rho", "student loss", "closed p", "closed pairs", "closed budget", "open p", "open pairs"], rows))
 
 
 if __name__ == "__main__":

@@ -22,28 +22,26 @@ class TinyGPT(nn.Module):
         self.vocab_size = vocab
         self.tok = nn.Embedding(vocab, dim)
         self.pos = nn.Embedding(context, dim)
-        block = nn.TransformerEncoderLayer(
-            dim, heads, 4 * dim, dropout=0.0, batch_first=True, norm_first=True
-        )
+        block = nn.TransformerEncoderLayer(dim, heads, 4 * dim, dropout=0.0, batch_first=True, norm_first=True)
         self.blocks = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(dim)
         nn.init.normal_(self.tok.weight, std=0.02)  # tied output: unit-variance rows start at loss ~60
         nn.init.normal_(self.pos.weight, std=0.02)
-        self.register_buffer(
-            "mask", nn.Transformer.generate_square_subsequent_mask(context), persistent=False
-        )
+        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(context), persistent=False)
 
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+    def hidden(self, idx: torch.Tensor) -> torch.Tensor:
         t = idx.shape[1]
         x = self.tok(idx) + self.pos(torch.arange(t, device=idx.device))
-        x = self.blocks(x, mask=self.mask[:t, :t], is_causal=True)
-        return self.norm(x) @ self.tok.weight.T
+        return self.norm(self.blocks(x, mask=self.mask[:t, :t], is_causal=True))
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.hidden(idx) @ self.tok.weight.T
 
     @torch.no_grad()
     def next_logits(self, ids: np.ndarray) -> np.ndarray:
         self.eval()
         window = torch.from_numpy(np.ascontiguousarray(ids[:, -self.context :]))
-        return self(window)[:, -1].double().numpy()
+        return (self.hidden(window)[:, -1] @ self.tok.weight.T).double().numpy()  # project the last only
 
     @torch.no_grad()
     def sequence_logits(self, ids: np.ndarray) -> np.ndarray:

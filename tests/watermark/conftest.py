@@ -51,8 +51,6 @@ def fixed_key():
 
     def make(scheme: str, seed: int, **config):
         secret, diversity = np.random.default_rng(seed).integers(0, 2**63, size=2)
-        return dataclasses.replace(
-            generate_key(scheme, **config), secret=int(secret), diversity_secret=int(diversity)
-        )
+        return dataclasses.replace(generate_key(scheme, **config), secret=int(secret), diversity_secret=int(diversity))
 
     return make

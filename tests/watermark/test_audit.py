@@ -34,9 +34,7 @@ def setting(teacher, corpus_docs, human_docs, vocab, fixed_key):
 
 
 @pytest.mark.parametrize("scheme_name", ["kgw", "gumbel"])
-def test_closed_and_open_mode_signal_only_when_trained_on_watermarks(
-    setting, corpus_docs, scheme_name
-) -> None:
+def test_closed_and_open_mode_signal_only_when_trained_on_watermarks(setting, corpus_docs, scheme_name) -> None:
     key, wm, students = setting[scheme_name]
     scheme = scheme_for(key)
     rng = np.random.default_rng(9)

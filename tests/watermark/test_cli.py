@@ -34,9 +34,7 @@ def test_installed_command(tmp_path: Path) -> None:
     run = lambda *a: subprocess.run([AISAC, *a], cwd=tmp_path, capture_output=True, text=True, timeout=300)  # noqa: E731
     assert run("watermark", "keygen", "--scheme", "kgw", "--out", "k.json").returncode == 0
     assert (
-        run(
-            "watermark", "generate", "--key", "k.json", "--n", "3", "--tokens", "60", "--out", "g.jsonl"
-        ).returncode
+        run("watermark", "generate", "--key", "k.json", "--n", "3", "--tokens", "60", "--out", "g.jsonl").returncode
         == 0
     )
     done = run("watermark", "detect", "--key", "k.json", "g.jsonl", "--out", "d.jsonl")
@@ -110,9 +108,7 @@ def test_detect_bad_lines_named_good_lines_kept(tmp_path: Path) -> None:
     assert set(rows) == {"empty", "short", "ok"}
     for name in ("empty", "short"):
         assert rows[name]["watermarked"] is None and rows[name]["p_value"] is None
-        assert rows[name]["reason"].startswith(
-            f"insufficient evidence: {rows[name]['tokens_scored']} distinct"
-        )
+        assert rows[name]["reason"].startswith(f"insufficient evidence: {rows[name]['tokens_scored']} distinct")
     assert rows["ok"]["watermarked"] is False
 
 
@@ -120,9 +116,7 @@ def test_unknown_scheme_and_malformed_key(tmp_path: Path) -> None:
     done = aisac("watermark", "keygen", "--scheme", "rot13", "--out", "k.json", cwd=tmp_path)
     assert done.returncode == 2 and "unknown scheme 'rot13'" in done.stderr
     assert not (tmp_path / "k.json").exists()
-    done = aisac(
-        "watermark", "keygen", "--scheme", "kgw", "--param", "gamma=2", "--out", "k.json", cwd=tmp_path
-    )
+    done = aisac("watermark", "keygen", "--scheme", "kgw", "--param", "gamma=2", "--out", "k.json", cwd=tmp_path)
     assert done.returncode == 2 and "config.gamma=2" in done.stderr
     (tmp_path / "bad.json").write_text('{\n  "format": "aisac-watermark-key/1",\n  "secret": }\n')
     (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "x"}\n')
@@ -210,13 +204,8 @@ def test_provenance_audit_with_registry_and_stix(tmp_path: Path) -> None:
     assert "student-x" in evidence["conclusion"]
     bundle = json.loads((tmp_path / "ev.stix.json").read_text())
     assert {o["type"] for o in bundle["objects"]} == {"identity", "report", "note"}
-    done = run(
-        "provenance", "audit", "wm.jsonl", "--key", "k.json", "--model", "student.npz", "--out", "open.json"
-    )
-    assert (
-        done.returncode == 0
-        and json.loads((tmp_path / "open.json").read_text())["tests"][0]["p_value"] < 1e-3
-    )
+    done = run("provenance", "audit", "wm.jsonl", "--key", "k.json", "--model", "student.npz", "--out", "open.json")
+    assert done.returncode == 0 and json.loads((tmp_path / "open.json").read_text())["tests"][0]["p_value"] < 1e-3
     with (tmp_path / "s.jsonl").open("ab") as handle:
         handle.write(b'{"id": "x", "text": "\xff"}\n')
     done = run("provenance", "audit", "s.jsonl", "--key", "k.json", "--out", "again.json")

@@ -45,8 +45,10 @@ def test_unknown_scheme() -> None:
     [
         ({"format": "v0"}, "field 'format'"),
         ({"scheme": "nope"}, "field 'scheme'.*unknown scheme 'nope'"),
-        ({"secret": "xyz"}, "field 'secret' must be 16 hexadecimal digits"),
-        ({"secret": "zzzzzzzzzzzzzzzz"}, "field 'secret' must be 16 hexadecimal digits"),
+        ({"format": "aisac-watermark-key/1"}, "field 'format'.*retired; run keygen again"),
+        ({"secret": "xyz"}, "field 'secret' must be 32 hexadecimal digits"),
+        ({"secret": "0123456789abcdef"}, "field 'secret' must be 32 hexadecimal digits"),
+        ({"secret": "z" * 32}, "field 'secret' must be 32 hexadecimal digits"),
         ({"config": {"gamma": 1.5}}, r"config.gamma=1.5 is outside its range"),
         ({"config": {"gamma": "0.25"}}, "config.gamma must be a number"),
         ({"config": {"context_width": 2.5}}, "config.context_width must be an integer"),

@@ -86,9 +86,7 @@ def test_validator_accepts_a_known_good_object() -> None:
         "identity_class": "organization",
     }
     assert validate_string(json.dumps(good), ValidationOptions(version="2.1")).is_valid
-    assert not validate_string(
-        json.dumps({**good, "created": "yesterday"}), ValidationOptions(version="2.1")
-    ).is_valid
+    assert not validate_string(json.dumps({**good, "created": "yesterday"}), ValidationOptions(version="2.1")).is_valid
 
 
 def test_stix_bundle_is_valid_and_carries_the_package() -> None:

@@ -116,13 +116,9 @@ def run_audit(
     total = int(sum(len(d) for d in docs))
     for key, served in keys:
         scheme = scheme_for(key)
-        pairs = (
-            closed_pairs(scheme, docs, filters) if model is None else open_pairs(scheme, model, docs, filters)
-        )
+        pairs = closed_pairs(scheme, docs, filters) if model is None else open_pairs(scheme, model, docs, filters)
         found = scheme.detect_scores(pairs, total)
-        tests.append(
-            KeyTest(key.public(), served, found.tokens_scored, found.statistic, found.p_value, found.evidence)
-        )
+        tests.append(KeyTest(key.public(), served, found.tokens_scored, found.statistic, found.p_value, found.evidence))
     described = {"exclude_texts": len(filters.exclude), "max_top_prob": filters.max_top_prob, "dedup": True}
     mode = "closed" if model is None else "open"
     return EvidencePackage(subject, mode, inputs, tests, alpha, described)

@@ -75,7 +75,7 @@ class WatermarkScheme(ABC):
     # ---- generation -------------------------------------------------------------------------------
     def seeds_for_batch(self, input_ids: np.ndarray) -> np.ndarray:
         """Context seed of the next position of each row of a (batch, seq) array."""
-        return context_seeds(np.asarray(input_ids)[:, -self.width :], self.key.secret, self.width)[:, 0]
+        return context_seeds(np.asarray(input_ids)[:, -self.width :], self.key.secret_bytes, self.width)[:, 0]
 
     @abstractmethod
     def process(

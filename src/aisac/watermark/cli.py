@@ -11,9 +11,7 @@ import typer
 
 from aisac.watermark.base import DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD
 
-app = typer.Typer(
-    help="Watermark the project's model outputs and detect watermarks in text.", no_args_is_help=True
-)
+app = typer.Typer(help="Watermark the project's model outputs and detect watermarks in text.", no_args_is_help=True)
 
 
 def fail(message: str) -> typer.Exit:

@@ -74,9 +74,7 @@ class EvidencePackage:
     def conclusion(self) -> str:
         if not self.positives:
             return f"no key's watermark found in {self.subject} at family-wise alpha {self.alpha:g}"
-        names = ", ".join(
-            f"{t.key['key_id']} ({t.key['scheme']}, p_holm={t.p_adjusted:.3g})" for t in self.positives
-        )
+        names = ", ".join(f"{t.key['key_id']} ({t.key['scheme']}, p_holm={t.p_adjusted:.3g})" for t in self.positives)
         return f"watermark of {names} found in {self.subject} at family-wise alpha {self.alpha:g}"
 
     def to_json(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from aisac.watermark.base import PairScores, WatermarkScheme, log_softmax
-from aisac.watermark.hashing import combine, context_seeds, to_unit
+from aisac.watermark.hashing import DOMAIN_STREAM, combine, context_seeds, keyed, to_unit
 from aisac.watermark.tails import gamma_log_sf
 
 
@@ -26,7 +26,7 @@ class GumbelMax(WatermarkScheme):
     def __init__(self, key: Any, min_tokens: int = 16) -> None:
         super().__init__(key, min_tokens)
         self.streams = int(key.config["streams"])
-        self._stream_keys = combine(np.uint64(key.diversity_secret), np.arange(self.streams, dtype=np.uint64))
+        self._stream_keys = keyed(key.diversity_bytes, np.arange(self.streams, dtype=np.uint64), DOMAIN_STREAM)
 
     def _uniforms(self, seeds: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Keyed uniforms, one trailing column per stream."""
@@ -52,7 +52,7 @@ class GumbelMax(WatermarkScheme):
         return out
 
     def pair_scores(self, tokens: np.ndarray, targets: np.ndarray | None = None) -> PairScores:
-        seeds = context_seeds(tokens[:-1], self.key.secret, self.width)
+        seeds = context_seeds(tokens[:-1], self.key.secret_bytes, self.width)
         scored = np.asarray(tokens[self.width :] if targets is None else targets, dtype=np.int64)
         r = self._uniforms(seeds, scored)
         return PairScores(combine(seeds, scored), -np.log1p(-r))

@@ -1,13 +1,22 @@
 """Keyed 64-bit hashing of token contexts, vectorised over whole arrays (no per-token Python).
 
 Every scheme reduces to one question: what pseudo-random 64-bit word does the key assign to a
-(context, token) pair? Answering it with array arithmetic is what keeps detection above 1M tokens/s.
+(context, token) pair? The secret enters once per context, through AES-128 (a pseudo-random function
+whose key cannot be recovered from its outputs), applied to a whole array of blocks in one call; a
+public SplitMix64 mixer then spreads each secret context seed over the candidate tokens. Knowing every
+word of one context therefore reveals only that context's seed, never the key or another context's
+words. Array arithmetic and one AES call per array are what keep detection above 1M tokens/s.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from numpy.lib.stride_tricks import sliding_window_view
+
+SECRET_BYTES = 16
+#: Domain separation: the second half of every AES block says what the first half is.
+DOMAIN_CONTEXT, DOMAIN_TOKEN, DOMAIN_STREAM = 1, 2, 3
 
 _C1 = np.uint64(0xBF58476D1CE4E5B9)
 _C2 = np.uint64(0x94D049BB133111EB)
@@ -30,23 +39,39 @@ def combine(seed: np.ndarray | np.uint64, values: np.ndarray) -> np.ndarray:
         return mix64(mix64(np.asarray(seed, dtype=np.uint64)) ^ np.asarray(values, dtype=np.uint64))
 
 
-def context_seeds(tokens: np.ndarray, secret: int, width: int) -> np.ndarray:
-    """Seed of every full context window: row i hashes tokens[i : i + width] in order under `secret`.
+def keyed(secret: bytes, words: np.ndarray, domain: int) -> np.ndarray:
+    """AES-128 under `secret` of each (word, domain) block, truncated to its first 64 bits: a PRF."""
+    w = np.asarray(words, dtype=np.uint64)
+    blocks = np.empty((*w.shape, 2), dtype=np.uint64)
+    blocks[..., 0] = w
+    blocks[..., 1] = domain
+    encryptor = Cipher(algorithms.AES(secret), modes.ECB()).encryptor()
+    out = np.frombuffer(encryptor.update(blocks.tobytes()) + encryptor.finalize(), dtype=np.uint64)
+    return out.reshape(blocks.shape)[..., 0].copy()
 
-    Returns len(tokens) - width + 1 seeds (rows of a (batch, seq) array are handled the same way along the
+
+def context_ids(tokens: np.ndarray, width: int) -> np.ndarray:
+    """Public (unkeyed) 64-bit id of every full context window: row i hashes tokens[i : i + width] in order.
+
+    Returns len(tokens) - width + 1 ids (rows of a (batch, seq) array are handled the same way along the
     last axis). The loop runs over the context width, never over tokens.
     """
     arr = np.asarray(tokens, dtype=np.uint64)
     windows = sliding_window_view(arr, width, axis=-1)
-    acc = np.broadcast_to(np.uint64(secret), windows.shape[:-1]).copy()
+    acc = np.zeros(windows.shape[:-1], dtype=np.uint64)
     for i in range(width):
         acc = combine(acc, windows[..., i])
     return acc
 
 
-def min_token_hash(tokens: np.ndarray, secret: int) -> np.ndarray:
+def context_seeds(tokens: np.ndarray, secret: bytes, width: int) -> np.ndarray:
+    """Secret seed of every full context window (see `context_ids` for the shape)."""
+    return keyed(secret, context_ids(tokens, width), DOMAIN_CONTEXT)
+
+
+def min_token_hash(tokens: np.ndarray, secret: bytes) -> np.ndarray:
     """Per-token keyed hash used by KGW self-hash, whose seed is the minimum over the window."""
-    return combine(np.uint64(secret), np.asarray(tokens, dtype=np.uint64))
+    return keyed(secret, np.asarray(tokens, dtype=np.uint64), DOMAIN_TOKEN)
 
 
 def to_unit(words: np.ndarray) -> np.ndarray:

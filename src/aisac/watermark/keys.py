@@ -13,7 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-KEY_FORMAT = "aisac-watermark-key/1"
+from aisac.watermark.hashing import SECRET_BYTES
+
+KEY_FORMAT = "aisac-watermark-key/2"
+#: Format 1 held 64-bit secrets for a non-cryptographic hash; its keys cannot be read as format 2.
+_RETIRED_FORMATS = {"aisac-watermark-key/1": "64-bit secrets of the retired non-cryptographic hash"}
 
 DEFAULT_CONFIGS: dict[str, dict[str, Any]] = {
     "kgw": {"gamma": 0.25, "delta": 2.0, "context_width": 1, "self_hash": False},
@@ -57,15 +61,23 @@ class WatermarkKey:
     key_id: str
     scheme: str
     config: dict[str, Any]
-    secret: int
-    diversity_secret: int
+    secret: int  # 128 bits: the AES-128 key of `aisac.watermark.hashing.keyed`
+    diversity_secret: int  # 128 bits: derives Gumbel-max's diversity streams
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
-        doc["secret"] = f"{self.secret:016x}"
-        doc["diversity_secret"] = f"{self.diversity_secret:016x}"
+        doc["secret"] = f"{self.secret:0{2 * SECRET_BYTES}x}"
+        doc["diversity_secret"] = f"{self.diversity_secret:0{2 * SECRET_BYTES}x}"
         return {"format": KEY_FORMAT, **doc}
+
+    @property
+    def secret_bytes(self) -> bytes:
+        return self.secret.to_bytes(SECRET_BYTES, "big")
+
+    @property
+    def diversity_bytes(self) -> bytes:
+        return self.diversity_secret.to_bytes(SECRET_BYTES, "big")
 
     def public(self) -> dict[str, Any]:
         """What may go into evidence: everything except the secrets."""
@@ -103,8 +115,8 @@ def generate_key(scheme: str, **config: Any) -> WatermarkKey:
         key_id=f"wmk-{secrets.token_hex(6)}",
         scheme=scheme,
         config=cfg,
-        secret=secrets.randbits(64),
-        diversity_secret=secrets.randbits(64),
+        secret=secrets.randbits(8 * SECRET_BYTES),
+        diversity_secret=secrets.randbits(8 * SECRET_BYTES),
     )
 
 
@@ -112,22 +124,27 @@ def save_key(key: WatermarkKey, path: Path) -> None:
     path.write_text(json.dumps(key.to_json(), indent=2) + "\n", encoding="utf-8")
 
 
-def _hex64(doc: dict[str, Any], name: str, where: str) -> int:
+def _hex_secret(doc: dict[str, Any], name: str, where: str) -> int:
     value = doc.get(name)
-    if not isinstance(value, str) or len(value) != 16:
-        raise KeyFileError(f"{where}: field {name!r} must be 16 hexadecimal digits")
+    rule = f"{where}: field {name!r} must be {2 * SECRET_BYTES} hexadecimal digits"
+    if not isinstance(value, str) or len(value) != 2 * SECRET_BYTES:
+        raise KeyFileError(rule)
     try:
         return int(value, 16)
     except ValueError:
-        raise KeyFileError(f"{where}: field {name!r} must be 16 hexadecimal digits, got {value!r}") from None
+        raise KeyFileError(f"{rule}, got {value!r}") from None
 
 
 def key_from_json(doc: Any, where: str) -> WatermarkKey:
     """Check a parsed key document; every failure names `where` and the field."""
     if not isinstance(doc, dict):
         raise KeyFileError(f"{where}: a key file must hold one JSON object")
-    if doc.get("format") != KEY_FORMAT:
-        raise KeyFileError(f"{where}: field 'format' must be {KEY_FORMAT!r}, got {doc.get('format')!r}")
+    fmt = doc.get("format")
+    if fmt != KEY_FORMAT:
+        retired = _RETIRED_FORMATS.get(fmt) if isinstance(fmt, str) else None
+        if retired:
+            raise KeyFileError(f"{where}: field 'format': {fmt!r} ({retired}) is retired; run keygen again")
+        raise KeyFileError(f"{where}: field 'format' must be {KEY_FORMAT!r}, got {fmt!r}")
     for name in ("key_id", "scheme"):
         if not isinstance(doc.get(name), str) or not doc[name]:
             raise KeyFileError(f"{where}: field {name!r} must be a non-empty string")
@@ -143,8 +160,8 @@ def key_from_json(doc: Any, where: str) -> WatermarkKey:
         key_id=doc["key_id"],
         scheme=scheme,
         config=_check_config(scheme, config, where),
-        secret=_hex64(doc, "secret", where),
-        diversity_secret=_hex64(doc, "diversity_secret", where),
+        secret=_hex_secret(doc, "secret", where),
+        diversity_secret=_hex_secret(doc, "diversity_secret", where),
         created=str(doc.get("created", "")),
     )
 

@@ -30,7 +30,7 @@ class KGW(WatermarkScheme):
 
     def _words(self, contexts: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Keyed word of each (context window, candidate): contexts (..., h), candidates broadcast."""
-        secret = self.key.secret
+        secret = self.key.secret_bytes
         if not self.self_hash:
             seeds = context_seeds(contexts, secret, self.width)[..., 0]
             return combine(seeds[..., None] if candidates.ndim > seeds.ndim else seeds, candidates)

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from aisac.watermark.base import log_softmax
-from aisac.watermark.hashing import context_seeds
+from aisac.watermark.hashing import context_ids
 
 
 class LanguageModel(Protocol):
@@ -41,9 +41,7 @@ class BigramLM:
         prev = np.concatenate([d[:-1] for d in docs])
         nxt = np.concatenate([d[1:] for d in docs])
         counts = np.bincount(prev * v + nxt, minlength=v * v).reshape(v, v).astype(np.float64)
-        unigram = (np.bincount(np.concatenate(list(docs)), minlength=v) + 1.0) / (
-            sum(len(d) for d in docs) + v
-        )
+        unigram = (np.bincount(np.concatenate(list(docs)), minlength=v) + 1.0) / (sum(len(d) for d in docs) + v)
         probs = (counts + self.beta * unigram[None, :]) / (counts.sum(axis=1, keepdims=True) + self.beta)
         self.logp = np.log(probs).astype(np.float32)
         return self
@@ -119,7 +117,7 @@ class KGramLM:
         self.counts = np.zeros(0, np.float64)
 
     def _hash(self, windows: np.ndarray) -> np.ndarray:
-        return context_seeds(windows, 0x5EED, self.order - 1)[..., 0]
+        return context_ids(windows, self.order - 1)[..., 0]
 
     def fit(self, docs: Sequence[np.ndarray]) -> KGramLM:
         self.bigram.fit(docs)

@@ -15,9 +15,7 @@ app = typer.Typer(
     help="Radioactivity audits: did a suspect model train on our watermarked outputs?", no_args_is_help=True
 )
 
-ModelOpt = Annotated[
-    Path | None, typer.Option(help="suspect model (.npz from train-ngram): open mode, teacher-forced")
-]
+ModelOpt = Annotated[Path | None, typer.Option(help="suspect model (.npz from train-ngram): open mode, teacher-forced")]
 
 
 def _encode(paths: list[Path], issues: list | None = None) -> list[np.ndarray]:
@@ -96,9 +94,7 @@ def audit(
         )
     typer.echo(package.conclusion())
     if issues:
-        typer.echo(
-            f"{len(issues)} input lines set aside (see errors above); the audit used the rest", err=True
-        )
+        typer.echo(f"{len(issues)} input lines set aside (see errors above); the audit used the rest", err=True)
         raise typer.Exit(1)
 
 

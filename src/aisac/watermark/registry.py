@@ -53,9 +53,7 @@ class KeyRegistry:
 
     def add_key(self, key: WatermarkKey) -> None:
         with self.con:
-            self.con.execute(
-                "INSERT INTO keys VALUES (?, ?, ?)", (key.key_id, key.scheme, json.dumps(key.to_json()))
-            )
+            self.con.execute("INSERT INTO keys VALUES (?, ?, ?)", (key.key_id, key.scheme, json.dumps(key.to_json())))
 
     def assign(
         self,
@@ -85,7 +83,5 @@ class KeyRegistry:
         return [key_from_json(json.loads(doc), f"{self.path}: key {kid}") for kid, doc in rows]
 
     def assignments(self, key_id: str) -> list[Assignment]:
-        rows = self.con.execute(
-            "SELECT * FROM assignments WHERE key_id = ? ORDER BY since", (key_id,)
-        ).fetchall()
+        rows = self.con.execute("SELECT * FROM assignments WHERE key_id = ? ORDER BY since", (key_id,)).fetchall()
         return [Assignment(*row) for row in rows]

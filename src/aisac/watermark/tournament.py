@@ -41,7 +41,7 @@ class Tournament(WatermarkScheme):
             return np.log(np.maximum(probs, 0.0))  # rounding can leave -1e-17 where E_p[g] = 1
 
     def pair_scores(self, tokens: np.ndarray, targets: np.ndarray | None = None) -> PairScores:
-        seeds = context_seeds(tokens[:-1], self.key.secret, self.width)
+        seeds = context_seeds(tokens[:-1], self.key.secret_bytes, self.width)
         scored = np.asarray(tokens[self.width :] if targets is None else targets, dtype=np.int64)
         words = combine(seeds, scored)
         return PairScores(words, popcount_low(words, self.layers).astype(np.float64)[:, None])
