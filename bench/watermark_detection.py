@@ -36,6 +36,20 @@ PREFIXES = list(range(8, 201, 4))
 ALPHA = 1e-4
 
 
+def randomized_p(scheme, found, u: float) -> float:
+    """The randomised p-value P(X > x) + u P(X = x): exactly uniform under the null for a discrete statistic.
+
+    Binomial p-values P(X >= x) are discrete, hence conservative, and a KS test against uniform can reject
+    them for that alone; the randomised form takes the discreteness out, so its KS test checks the null
+    model itself (independent keyed coins per distinct pair). Gumbel's Gamma tail is continuous already.
+    """
+    if scheme.name == "gumbel":
+        return found.p_value
+    x, n = round(found.statistic[0]), found.tokens_scored
+    trials, prob = (n, scheme.gamma) if scheme.name == "kgw" else (n * scheme.layers, 0.5)
+    return float(stats.binom.sf(x, trials, prob) + u * stats.binom.pmf(x, trials, prob))
+
+
 def tokens_needed(scheme, row: np.ndarray) -> int | None:
     """Shortest prefix (from PREFIXES) whose p-value is below ALPHA."""
     for n in PREFIXES:
@@ -61,18 +75,27 @@ def main() -> None:
         key = generate_key(name, **config)
         scheme = scheme_for(key)
         human_p = [p for d in human if (p := scheme.detect(d).p_value) is not None]
-        fresh_p = [p for d in human if (p := scheme_for(generate_key(name, **config)).detect(d).p_value) is not None]
+        fresh = [
+            (k, found)
+            for d in human
+            if not (found := (k := scheme_for(generate_key(name, **config))).detect(d)).insufficient
+        ]
+        fresh_p = [found.p_value for _, found in fresh]
+        fresh_rand = [randomized_p(k, found, u) for (k, found), u in zip(fresh, rng.random(len(fresh)), strict=True)]
         rows = generate(teacher, prompts, 200, rng, scheme.logits_processor(rng))
         texts_ids = codec.encode_many(codec.decode_many(rows))
         gen_p = np.array([scheme.detect(ids).p_value or 1.0 for ids in texts_ids])
         needed = [tokens_needed(scheme, r) for r in rows]
         found = [n for n in needed if n is not None]
-        wrong_p = [scheme_for(generate_key(name, **config)).detect(texts_ids[0]).p_value for _ in range(250)]
+        wrong = [(k := scheme_for(generate_key(name, **config)), k.detect(texts_ids[0])) for _ in range(250)]
+        wrong_p = [found.p_value for _, found in wrong]
+        wrong_rand = [randomized_p(k, found, u) for (k, found), u in zip(wrong, rng.random(len(wrong)), strict=True)]
         results[label] = {
             "human_docs": len(human_p),
             "human_share_p_below_1e-4": float(np.mean(np.array(human_p) < ALPHA)),
             "human_fresh_keys_share_p_below_0.01": float(np.mean(np.array(fresh_p) < 0.01)),
             "human_fresh_keys_ks_p": float(stats.kstest(fresh_p, "uniform").pvalue),
+            "human_fresh_keys_randomized_ks_p": float(stats.kstest(fresh_rand, "uniform").pvalue),
             "human_share_p_below_0.01": float(np.mean(np.array(human_p) < 0.01)),
             "human_ks_p": float((ks := stats.kstest(human_p, "uniform")).pvalue),
             "human_ks_sign": int(ks.statistic_sign),
@@ -83,6 +106,7 @@ def main() -> None:
             "not_detected_within_200": needed.count(None),
             "wrong_keys": len(wrong_p),
             "wrong_key_ks_p": float(stats.kstest(wrong_p, "uniform").pvalue),
+            "wrong_key_randomized_ks_p": float(stats.kstest(wrong_rand, "uniform").pvalue),
             "wrong_key_share_p_below_0.01": float(np.mean(np.array(wrong_p) < 0.01)),
         }
         print(label, json.dumps(results[label]), flush=True)

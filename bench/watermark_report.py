@@ -9,6 +9,8 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
 OUT = Path(__file__).resolve().parent / "out"
 
 
@@ -46,8 +48,10 @@ def detection() -> None:
                 "KS p (one key)",
                 "share p<0.01 (fresh keys)",
                 "KS p (fresh keys)",
+                "randomised KS p (fresh keys)",
                 "wrong keys",
                 "wrong-key KS p",
+                "wrong-key randomised KS p",
             ],
             [
                 [
@@ -58,8 +62,10 @@ def detection() -> None:
                     v["human_ks_p"],
                     v["human_fresh_keys_share_p_below_0.01"],
                     v["human_fresh_keys_ks_p"],
+                    v["human_fresh_keys_randomized_ks_p"],
                     v["wrong_keys"],
                     v["wrong_key_ks_p"],
+                    v["wrong_key_randomized_ks_p"],
                 ]
                 for k, v in data.items()
             ],
@@ -152,29 +158,53 @@ def speed() -> None:
     print(table(["scheme", "tokens", "tokens/s (CPU time, 1 core)", "tokens/s (wall)"], rows))
 
 
+def p_of(log10: float | None) -> str:
+    """A p-value from its log10, exact to 3 digits above 1e-300, as a power of ten below."""
+    if log10 is None:
+        return "–"
+    return fmt(10.0**log10) if log10 > -300 else f"1e{log10:.0f}"
+
+
+def budget(curve: list[dict], alpha: float) -> str:
+    """Queried tokens at which the closed audit first reached `alpha`, else the extrapolated need."""
+    for point in curve:
+        if point["log10_p"] < np.log10(alpha):
+            return f"{point['tokens']:,} (measured)"
+    guess = curve[-1]["budget_tokens_p1e-5"] if curve else None
+    return f"{guess:,} (extrapolated)" if guess else "–"
+
+
 def transformer() -> None:
     path = OUT / "watermark_transformer.json"
     if not path.exists():
         return
     data = json.loads(path.read_text())
     print(
-        f"teacher loss {data['teacher_final_loss']:.3f}, served detected {data['served_detected']}, "
-        f"wall {data['wall_seconds']:.0f} s"
+        f"teacher loss {data['teacher_final_loss']:.3f}, base loss {data['base_final_loss']:.3f}, "
+        f"campaign prompts {data['campaign_prompts']}, wall {data.get('wall_seconds', 0):.0f} s\n"
     )
-    rows = [
-        [
-            rho,
-            r["student_final_loss"],
-            r["closed_p"],
-            r["closed_pairs"],
-            r["closed_budget_tokens_p1e-5"],
-            r["open_p"],
-            r["open_pairs"],
-        ]
-        for rho, r in data.items()
-        if isinstance(r, dict)
-    ]
-    print(table(["rho", "student loss", "closed p", "closed pairs", "closed budget", "open p", "open pairs"], rows))
+    header = ["config", "rho", "our exchanges in mix", "student loss", "closed logged p", "pairs",
+              "closed fresh p", "pairs", "open p", "pairs", "logged: tokens for p<1e-5"]  # fmt: skip
+    rows, smallest = [], []
+    for label, config in data["configs"].items():
+        found: dict[str, float | None] = {"closed_logged": None, "closed_fresh": None, "open": None}
+        for rho, r in config.items():
+            if not isinstance(r, dict):
+                continue
+            logged, fresh = r["closed_logged"][-1], r["closed_fresh"][-1]
+            rows.append([label, rho, r["exchanges_trained"], r["student_loss"], p_of(logged["log10_p"]),
+                         logged["pairs"], p_of(fresh["log10_p"]), fresh["pairs"], p_of(r["open_log10_p"]),
+                         r["open_pairs"], budget(r["closed_logged"], 1e-5)])  # fmt: skip
+            if " " in rho:
+                continue
+            for mode, log10 in [("closed_logged", logged["log10_p"]), ("closed_fresh", fresh["log10_p"]),
+                                ("open", r["open_log10_p"])]:  # fmt: skip
+                if log10 < -3 and float(rho) > 0 and (found[mode] is None or float(rho) < found[mode]):
+                    found[mode] = float(rho)
+        smallest.append([label, *[fmt(v) if v is not None else "none" for v in found.values()]])
+    print(table(header, rows))
+    print()
+    print(table(["config", "smallest rho at p<1e-3: closed logged", "closed fresh", "open"], smallest))
 
 
 if __name__ == "__main__":

@@ -3,24 +3,32 @@
     .venv/bin/pip install torch==2.13.0   # the `bench` extra
     .venv/bin/python bench/watermark_transformer.py [--configs "kgw h=1" ...] [--rhos 0 0.05 ...]
 
-The setting is a distillation campaign. The teacher, a TinyGPT (dim 96, 2 layers, context 32) trained on
-the first half of the shipped corpus, answers the campaign's prompts (16-token passages) with watermarked
-128-token continuations. The distiller trains a student of another size (dim 64) from scratch on the human
-second half plus a share rho of those exchanges; rho counts only the answers' tokens, prompts excluded.
+The setting is a distillation campaign against a lab that watermarks its outputs. The teacher, a TinyGPT
+(dim 96, 2 layers, context 32) trained on the first half of the shipped corpus, answers the campaign's
+prompts (16-token passages) with watermarked 128-token answers. The distiller has a base model of another
+size (dim 128, pretrained on the human second half: the public text every lab trains on) and fine-tunes it
+on an instruction mix of `--mix` exchanges, a share rho of which are our answers and the rest human answers
+(the true 128-token continuation of a 16-token passage), as Sander et al. (NeurIPS 2024) do with Llama.
+rho counts answers; every student starts from the same base. The campaign is what the distiller mixed in
+(round(rho * mix) exchanges): the logged prompts and the open audit's texts are those exchanges.
 
-Three audits per student, every (context, token) pair counted once:
-- closed, fresh prompts: the suspect continues 4-token starts of documents it never saw in our traffic;
+Four audits per student, every (context, token) pair counted once; a closed query's own prompt pairs are
+dropped (the suspect could copy them), pairs of other queries' prompts are not (it never saw them):
 - closed, logged prompts: the auditor re-sends the prompts the campaign sent (the lab has them in its API
-  log) and scores the suspect's sampled continuations, pairs inside the prompts excluded;
+  log) and scores the suspect's sampled continuations;
+- closed, served prefixes: the auditor prompts with our served exchanges cut every 32 tokens of the answer
+  (an API that accepts a prefilled answer) and scores 32-token continuations;
+- closed, fresh prompts: the suspect continues 4-token starts of documents outside our traffic;
 - open: the suspect's argmax along the served exchanges (teacher forcing), prompt pairs excluded.
-Closed audits are scored on growing prefixes of the queried tokens, which measures the query budget
-directly. Controls: the rho = 0 student (one for all keys) and, per configuration, a student trained on the
-same share of the *unwatermarked* teacher's answers to the same prompts.
+Closed audits are read on growing prefixes of the queried tokens, which measures the query budget
+directly. Controls, audited under every configuration's key: the rho = 0 student, and a student fine-tuned
+on the same share of the *unwatermarked* teacher's answers to the same prompts.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import time
 from pathlib import Path
@@ -28,8 +36,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aisac.watermark.audit import AuditFilters, budget_from_pilot, closed_pairs, open_pairs
-from aisac.watermark.base import PairScores, WatermarkScheme
+from aisac.watermark.audit import AuditFilters, budget_from_pilot, open_pairs, prompted_pairs
+from aisac.watermark.base import WatermarkScheme
 from aisac.watermark.keys import generate_key
 from aisac.watermark.model import corpus_tokens
 from aisac.watermark.ngram import generate
@@ -42,46 +50,62 @@ RHOS = [0.0, 0.005, 0.01, 0.02, 0.05, 0.10]
 PROMPT = 16
 ANSWER = 128
 QUERY_LEN = 128
+#: Served answers are also cut every PREFIX_STEP tokens into prompts, continued for PREFIX_STEP tokens.
+PREFIX_STEP = 32
 #: Queried-token volumes at which the closed audits are read (the last is the full query).
-VOLUMES = (25_000, 50_000, 100_000, 200_000)
+VOLUMES = (3_125, 6_250, 12_500, 25_000)
 
 
-def campaign_prompts(docs: list[np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
-    """`n` random 16-token passages of the teacher's half: what the campaign asked."""
-    long = [d for d in docs if len(d) > PROMPT]
+def passages(docs: list[np.ndarray], n: int, length: int, rng: np.random.Generator) -> np.ndarray:
+    """`n` random passages of `length` tokens from `docs`."""
+    long = [d for d in docs if len(d) >= length]
     picks = rng.integers(len(long), size=n)
-    starts = [int(rng.integers(len(long[i]) - PROMPT + 1)) for i in picks]
-    return np.stack([long[i][s : s + PROMPT] for i, s in zip(picks, starts, strict=True)])
+    starts = [int(rng.integers(len(long[i]) - length + 1)) for i in picks]
+    return np.stack([long[i][s : s + length] for i, s in zip(picks, starts, strict=True)])
 
 
-def train_student(human: list[np.ndarray], exchanges: np.ndarray, rho: float, vocab: int, args) -> tuple:
-    human_tokens = sum(len(d) for d in human)
-    rows = round(rho * human_tokens / (1 - rho) / ANSWER)
-    student = TinyGPT(vocab, args.student_dim, 2, 4, 32)
-    loss = train(student, [*human, *exchanges[:rows]], args.student_steps, args.batch, seed=2)
-    return student, float(np.mean(loss[-20:])), rows
+def fine_tune(base: TinyGPT, ours: np.ndarray, human: np.ndarray, rho: float, args) -> tuple:
+    """A copy of `base` fine-tuned on `--mix` exchanges, round(rho * mix) of them from `ours`."""
+    n_ours = round(rho * args.mix)
+    mix = [*ours[:n_ours], *human[: args.mix - n_ours]]
+    student = copy.deepcopy(base)
+    steps = -(-args.epochs * len(mix) * (PROMPT + ANSWER) // (args.batch * student.context))
+    loss = train(student, mix, steps, args.batch, seed=2, lr=args.lr)
+    return student, float(np.mean(loss[-20:])), n_ours
 
 
-def sample(model: TinyGPT, prompts: np.ndarray, total: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """At least `total` sampled tokens, cycling through `prompts` in batches of 256."""
-    out: list[np.ndarray] = []
-    i = 0
-    while len(out) * QUERY_LEN < total:
-        batch = prompts[np.arange(i, i + 256) % len(prompts)]
-        out.extend(generate(model, batch, QUERY_LEN, rng))
-        i += 256
-    return out[: -(-total // QUERY_LEN)]
+Queries = list[tuple[np.ndarray, np.ndarray]]
 
 
-def closed_curve(scheme: WatermarkScheme, samples: list[np.ndarray], exclude: list[np.ndarray]) -> list[dict]:
-    """The closed audit read at each volume of `VOLUMES` that the samples reach."""
+def sample(
+    model: TinyGPT, prompts: list[np.ndarray], total: int, length: int, temperature: float, rng: np.random.Generator
+) -> Queries:
+    """(prompt, continuation) queries of `length` tokens at `temperature` (the API parameter), cycling through
+    `prompts` (grouped by length, batches of 256) until `total` tokens have been sampled."""
+    rounds = -(-total // (length * len(prompts)))
+    asked = [p for _ in range(rounds) for p in prompts][: -(-total // length)]
+    by_len: dict[int, list[int]] = {}
+    for i, p in enumerate(asked):
+        by_len.setdefault(len(p), []).append(i)
+    out: list[np.ndarray | None] = [None] * len(asked)
+    for rows in by_len.values():
+        for start in range(0, len(rows), 256):
+            chunk = rows[start : start + 256]
+            batch = np.stack([asked[i] for i in chunk])
+            for i, cont in zip(chunk, generate(model, batch, length, rng, lambda _, s: s / temperature), strict=True):
+                out[i] = cont
+    return list(zip(asked, out, strict=True))
+
+
+def closed_curve(scheme: WatermarkScheme, queries: Queries) -> list[dict]:
+    """The closed audit read at each volume of `VOLUMES` that the queries reach (in the order asked)."""
     rows = []
+    length = len(queries[0][1])
     for volume in VOLUMES:
-        docs = samples[: -(-volume // QUERY_LEN)]
-        if len(docs) * QUERY_LEN < volume:
+        asked = queries[: -(-volume // length)]
+        if len(asked) * length < volume:
             break
-        pairs: PairScores = closed_pairs(scheme, docs, AuditFilters(exclude=exclude))
-        found = scheme.detect_scores(pairs, volume)
+        found = scheme.detect_scores(prompted_pairs(scheme, *zip(*asked, strict=True)), volume)
         rows.append(
             {
                 "tokens": volume,
@@ -95,14 +119,17 @@ def closed_curve(scheme: WatermarkScheme, samples: list[np.ndarray], exclude: li
     return rows
 
 
-def audit(scheme, student, served: np.ndarray, prompts: np.ndarray, fresh: np.ndarray, args, rng) -> dict:
-    logged = sample(student, prompts, args.query_tokens, rng)
-    free = sample(student, fresh, args.query_tokens, rng)
-    read = open_pairs(scheme, student, list(served), AuditFilters(exclude=list(prompts)))
+def audit(scheme, student, served: np.ndarray, fresh: np.ndarray, args, rng) -> dict:
+    """The audits of one suspect; `served` holds the campaign's exchanges (prompt, then answer)."""
+    prompts = list(served[:, :PROMPT])
+    prefixes = [x[: PROMPT + offset] for offset in range(0, ANSWER, PREFIX_STEP) for x in served]
+    t = args.temperature
+    read = open_pairs(scheme, student, list(served), AuditFilters(exclude=prompts))
     opened = scheme.detect_scores(read, served.size)
     return {
-        "closed_fresh": closed_curve(scheme, free, []),
-        "closed_logged": closed_curve(scheme, logged, list(prompts)),
+        "closed_logged": closed_curve(scheme, sample(student, prompts, args.query_tokens, QUERY_LEN, t, rng)),
+        "closed_prefix": closed_curve(scheme, sample(student, prefixes, args.query_tokens, PREFIX_STEP, t, rng)),
+        "closed_fresh": closed_curve(scheme, sample(student, list(fresh), args.fresh_tokens, QUERY_LEN, t, rng)),
         "open_log10_p": opened.evidence["log10_p_value"],
         "open_pairs": opened.tokens_scored,
     }
@@ -113,11 +140,16 @@ def main() -> None:
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS))
     parser.add_argument("--rhos", type=float, nargs="+", default=RHOS)
     parser.add_argument("--teacher-steps", type=int, default=600)
-    parser.add_argument("--student-steps", type=int, default=1000)
-    parser.add_argument("--student-dim", type=int, default=64)
-    parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--query-tokens", type=int, default=VOLUMES[-1])
-    parser.add_argument("--no-controls", action="store_true", help="skip the unwatermarked-teacher students")
+    parser.add_argument("--base-steps", type=int, default=600, help="pretraining of the distiller's base model")
+    parser.add_argument("--student-dim", type=int, default=128)
+    parser.add_argument("--mix", type=int, default=400, help="exchanges in the distiller's fine-tuning mix")
+    parser.add_argument("--epochs", type=int, default=25)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--query-tokens", type=int, default=VOLUMES[-1], help="closed audit, logged prompts")
+    parser.add_argument("--fresh-tokens", type=int, default=VOLUMES[-2], help="closed audit, fresh prompts")
+    parser.add_argument("--temperature", type=float, default=0.7, help="the auditor's sampling temperature")
+    parser.add_argument("--no-controls", action="store_true", help="skip the unwatermarked-teacher student")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("bench/out/watermark_transformer.json"))
     args = parser.parse_args()
@@ -127,27 +159,28 @@ def main() -> None:
     docs = corpus_tokens()
     half = len(docs) // 2
     vocab = project_codec().vocab_size
-    human = docs[half:]
     teacher = TinyGPT(vocab, 96, 2, 4, 32)
     teacher_loss = train(teacher, docs[:half], args.teacher_steps, 32, seed=1)
+    base = TinyGPT(vocab, args.student_dim, 2, 4, 32)
+    base_loss = train(base, docs[half:], args.base_steps, args.batch, seed=3)
     rng = np.random.default_rng(0)
-    n_served = round(max(args.rhos) * sum(map(len, human)) / (1 - max(args.rhos)) / ANSWER) + 1
-    prompts = campaign_prompts(docs[:half], n_served, rng)
-    fresh = np.stack([d[:4] for d in human if len(d) >= 4])
+    prompts = passages(docs[:half], round(max(args.rhos) * args.mix), PROMPT, rng)
+    human = passages(docs[:half], args.mix, PROMPT + ANSWER, rng)
+    fresh = np.stack([d[:4] for d in docs[half:] if len(d) >= 4])
     results: dict = {
         "args": {k: str(v) for k, v in vars(args).items()},
         "teacher_final_loss": float(np.mean(teacher_loss[-20:])),
-        "served_exchanges": n_served,
+        "base_final_loss": float(np.mean(base_loss[-20:])),
+        "campaign_prompts": len(prompts),
         "configs": {},
     }
-    print(f"teacher loss {teacher_loss[0]:.2f} -> {results['teacher_final_loss']:.2f}", flush=True)
-    # Key-independent students, audited under every configuration's key: no watermarked data at all, and the
-    # same share of the unwatermarked teacher's answers to the same prompts.
-    controls = {"0.0": train_student(human, prompts, 0.0, vocab, args)}
+    print(f"teacher {results['teacher_final_loss']:.2f} base {results['base_final_loss']:.2f}", flush=True)
+    # Key-independent students, audited under every configuration's key.
+    controls = {"0.0": fine_tune(base, prompts, human, 0.0, args)}
     if not args.no_controls:
         clean = np.concatenate([prompts, generate(teacher, prompts, ANSWER, rng)], axis=1)
         control = f"{max(args.rhos)} unwatermarked teacher"
-        controls[control] = train_student(human, clean, max(args.rhos), vocab, args)
+        controls[control] = fine_tune(base, clean, human, max(args.rhos), args)
     for label in args.configs:
         name, config = CONFIGS[label]
         scheme = scheme_for(generate_key(name, **config))
@@ -156,10 +189,11 @@ def main() -> None:
         served_p = np.array([scheme.detect(a).p_value or 1.0 for a in answers])
         rows: dict = {"served_detected_p1e-4": float(np.mean(served_p < 1e-4))}
         trained = [*controls.items()]
-        trained += [(str(rho), train_student(human, exchanges, rho, vocab, args)) for rho in args.rhos if rho > 0]
+        trained += [(str(rho), fine_tune(base, exchanges, human, rho, args)) for rho in args.rhos if rho > 0]
         for row_label, (student, loss, n) in trained:
             row = {"student_loss": loss, "exchanges_trained": n}
-            row.update(audit(scheme, student, exchanges, prompts, fresh, args, rng))
+            # The campaign's exchanges are what the distiller mixed in; a control is read on all of them.
+            row.update(audit(scheme, student, exchanges[: n or len(exchanges)], fresh, args, rng))
             rows[row_label] = row
             print(label, row_label, json.dumps(row), f"{time.perf_counter() - started:.0f}s", flush=True)
         results["configs"][label] = rows

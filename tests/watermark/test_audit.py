@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aisac.watermark.audit import AuditFilters, budget_from_pilot, closed_pairs, open_pairs, run_audit
+from aisac.watermark.audit import (
+    AuditFilters,
+    budget_from_pilot,
+    closed_pairs,
+    open_pairs,
+    prompted_pairs,
+    run_audit,
+)
 from aisac.watermark.ngram import BigramLM, generate
 from aisac.watermark.schemes import scheme_for
 
@@ -105,3 +112,33 @@ def test_run_audit_corrects_across_keys(setting, corpus_docs, fixed_key) -> None
     assert [t.key["key_id"] for t in pkg.positives] == [key.key_id]
     assert pkg.tests[0].p_adjusted == pytest.approx(min(1.0, 5 * pkg.tests[0].p_value))
     assert pkg.to_json()["tests"][0]["served"] == served
+
+
+def test_prompted_pairs_drop_only_the_querys_own_prompt(setting) -> None:
+    """A continuation that copies its own prompt scores nothing; the same pairs in another query's prompt count."""
+    key, wm, _ = setting["kgw"]
+    scheme = scheme_for(key)
+    own = prompted_pairs(scheme, [wm[0][:100]], [wm[0][40:90]])
+    junction = scheme.pair_scores(np.array([wm[0][99], wm[0][40]])).ids
+    assert own.ids.tolist() == junction.tolist()  # only (prompt's last token, first copied token) is new
+    other = prompted_pairs(scheme, [wm[1][:100], wm[0][:100]], [wm[0][40:90], wm[1][:50]])
+    assert other.ids.size > 0 and np.isin(other.ids, scheme.pair_scores(wm[0][:100]).ids).any()
+    # The first context of a continuation reaches into its prompt: (prompt[-1], cont[0]) is scored.
+    first = prompted_pairs(scheme, [np.array([5, 6, 7])], [np.array([8, 9])])
+    assert first.ids.size == 2 and first.ids[0] == scheme.pair_scores(np.array([7, 8])).ids[0]
+
+
+def test_served_prefixes_expose_a_student_and_spare_an_innocent_one(setting) -> None:
+    """Closed mode with our served text as prompts: signal from the rho = 10% student, none from rho = 0."""
+    key, wm, students = setting["kgw"]
+    scheme = scheme_for(key)
+    rng = np.random.default_rng(21)
+    prompts = [row[: 20 + off] for off in (0, 40, 80) for row in wm[:120]]
+    p = {}
+    for rho, student in students.items():
+        conts = [c for length in {len(x) for x in prompts} for c in generate(
+            student, np.stack([x for x in prompts if len(x) == length]), 40, rng)]  # fmt: skip
+        ordered = [x for length in {len(x) for x in prompts} for x in prompts if len(x) == length]
+        p[rho] = scheme.detect_scores(prompted_pairs(scheme, ordered, conts), 1).p_value
+    assert p[0.0] > 1e-3
+    assert p[0.1] < 1e-5

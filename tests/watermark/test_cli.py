@@ -216,3 +216,14 @@ def test_provenance_audit_with_registry_and_stix(tmp_path: Path) -> None:
     assert estimate["effect_per_pair"] > 0 and estimate["tokens_needed"] > 0
     done = run("provenance", "audit", "s.jsonl", "--key", "k.json", "--model", "k.json", "--out", "x.json")
     assert done.returncode == 2 and "k.json: not an aisac bigram model" in done.stderr
+    # Prompted closed mode: each line's text continues its prompt; the prompt's own pairs are not scored, so an
+    # answer that merely repeats its prompt proves nothing, while a suspect's own continuation is scored.
+    served = [json.loads(line) for line in (tmp_path / "wm.jsonl").read_text().splitlines()][:40]
+    rows = [{"id": r["id"], "prompt": r["text"], "text": r["text"]} for r in served]
+    rows += [{"id": "bad", "prompt": 7, "text": "x"}]
+    (tmp_path / "echo.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    done = run("provenance", "audit", "echo.jsonl", "--key", "k.json", "--out", "echo.json")
+    assert done.returncode == 1 and "echo.jsonl: line 41: field 'prompt' must be a string" in done.stderr
+    echo = json.loads((tmp_path / "echo.json").read_text())
+    assert echo["filters"]["prompted"] is True
+    assert echo["tests"][0]["tokens_scored"] <= 40  # only each (last prompt token, first text token) pair

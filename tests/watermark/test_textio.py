@@ -42,9 +42,13 @@ def test_any_bytes_parse_or_give_a_reason(raw: bytes) -> None:
     assert isinstance(out, str) or out.line == 1
 
 
-@given(st.text(max_size=100), st.one_of(st.text(max_size=10), st.integers()))
-def test_valid_records_round_trip(text: str, ident: str | int) -> None:
-    line = json.dumps({"id": ident, "text": text}).encode()
+@given(st.text(max_size=100), st.one_of(st.text(max_size=10), st.integers()), st.none() | st.text(max_size=50))
+def test_valid_records_round_trip(text: str, ident: str | int, prompt: str | None) -> None:
+    line = json.dumps({"id": ident, "text": text, **({"prompt": prompt} if prompt is not None else {})}).encode()
     record = parse_line(line, 4)
     assert not isinstance(record, str)
-    assert (record.id, record.text) == (ident, text)
+    assert (record.id, record.text, record.prompt) == (ident, text, prompt)
+
+
+def test_prompt_must_be_text() -> None:
+    assert parse_line(b'{"id": 1, "text": "a", "prompt": ["q"]}', 2) == "field 'prompt' must be a string when present"

@@ -56,6 +56,30 @@ def closed_pairs(
     return _drop_excluded(scheme, pairs, filters.exclude)
 
 
+def prompted_pairs(
+    scheme: WatermarkScheme, prompts: Sequence[np.ndarray], continuations: Sequence[np.ndarray]
+) -> PairScores:
+    """Closed mode with auditor-chosen prompts, e.g. our own served text: pairs of each continuation.
+
+    A continuation's first contexts reach back into its prompt. Pairs present in that query's own prompt
+    are dropped (the suspect could copy them); pairs from other queries' prompts stay, because a suspect that
+    never saw those prompts can only reproduce them from training, which is the signal sought.
+    """
+    columns = scheme.null_mean().shape[0]
+    parts = []
+    for prompt, cont in zip(prompts, continuations, strict=True):
+        prompt = np.asarray(prompt, dtype=np.int64)
+        doc = np.concatenate([prompt[-scheme.width :], np.asarray(cont, dtype=np.int64)])
+        if len(doc) <= scheme.width:
+            continue
+        pairs = scheme.pair_scores(doc)
+        if len(prompt) > scheme.width:
+            keep = ~np.isin(pairs.ids, scheme.pair_scores(prompt).ids)
+            pairs = PairScores(pairs.ids[keep], pairs.scores[keep])
+        parts.append(pairs)
+    return _concat(parts, columns)
+
+
 def open_pairs(
     scheme: WatermarkScheme,
     model: LanguageModel,
@@ -110,15 +134,30 @@ def run_audit(
     alpha: float,
     model: LanguageModel | None = None,
     filters: AuditFilters = AuditFilters(),
+    prompts: Sequence[np.ndarray] | None = None,
 ) -> EvidencePackage:
-    """Test every key (with the traffic it served) on the same inputs; open mode when `model` is given."""
+    """Test every key (with the traffic it served) on the same inputs; open mode when `model` is given.
+
+    In closed mode `prompts` (one per doc, possibly empty) are what the suspect was asked: each doc is
+    scored as the continuation of its prompt (see `prompted_pairs`).
+    """
     tests = []
     total = int(sum(len(d) for d in docs))
     for key, served in keys:
         scheme = scheme_for(key)
-        pairs = closed_pairs(scheme, docs, filters) if model is None else open_pairs(scheme, model, docs, filters)
+        if model is not None:
+            pairs = open_pairs(scheme, model, docs, filters)
+        elif prompts is not None:
+            pairs = _drop_excluded(scheme, prompted_pairs(scheme, prompts, docs), filters.exclude)
+        else:
+            pairs = closed_pairs(scheme, docs, filters)
         found = scheme.detect_scores(pairs, total)
         tests.append(KeyTest(key.public(), served, found.tokens_scored, found.statistic, found.p_value, found.evidence))
-    described = {"exclude_texts": len(filters.exclude), "max_top_prob": filters.max_top_prob, "dedup": True}
+    described = {
+        "exclude_texts": len(filters.exclude),
+        "max_top_prob": filters.max_top_prob,
+        "dedup": True,
+        "prompted": prompts is not None,
+    }
     mode = "closed" if model is None else "open"
     return EvidencePackage(subject, mode, inputs, tests, alpha, described)

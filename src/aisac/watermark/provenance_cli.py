@@ -18,17 +18,22 @@ app = typer.Typer(
 ModelOpt = Annotated[Path | None, typer.Option(help="suspect model (.npz from train-ngram): open mode, teacher-forced")]
 
 
-def _encode(paths: list[Path], issues: list | None = None) -> list[np.ndarray]:
-    """Token ids of every good line of `paths`; bad lines are reported and appended to `issues`."""
-    from aisac.watermark.tokenizer import project_codec
-
-    texts = []
+def _records(paths: list[Path], issues: list | None = None) -> list:
+    """Every good line of `paths`; bad lines are reported and appended to `issues`."""
+    records = []
     for path in paths:
-        records, bad = read_texts_or_exit(path)
-        texts += [r.text for r in records]
+        good, bad = read_texts_or_exit(path)
+        records += good
         if issues is not None:
             issues += bad
-    return project_codec().encode_many(texts)
+    return records
+
+
+def _encode(paths: list[Path], issues: list | None = None) -> list[np.ndarray]:
+    """Token ids of every good line of `paths`."""
+    from aisac.watermark.tokenizer import project_codec
+
+    return project_codec().encode_many([r.text for r in _records(paths, issues)])
 
 
 def _model(path: Path | None):
@@ -57,7 +62,9 @@ def _keys(keys: list[Path], registry: Path | None):
 
 @app.command()
 def audit(
-    inputs: Annotated[list[Path], typer.Argument(help="JSONL {id, text}: suspect outputs or probes")],
+    inputs: Annotated[
+        list[Path], typer.Argument(help="JSONL {id, text[, prompt]}: suspect outputs (to the prompt) or probes")
+    ],
     out: Annotated[Path, typer.Option(help="evidence package (JSON) to write")],
     key: Annotated[list[Path], typer.Option(help="key file; repeat to test several")] = [],  # noqa: B006
     registry: Annotated[Path | None, typer.Option(help="test every key in this registry")] = None,
@@ -72,12 +79,17 @@ def audit(
     """Test the suspect's outputs (closed mode) or its predictions on INPUTS (open mode, --model)."""
     from aisac.watermark.audit import AuditFilters, run_audit
     from aisac.watermark.evidence import file_digest
+    from aisac.watermark.tokenizer import project_codec
 
     issues: list = []
     filters = AuditFilters(exclude=_encode(exclude, issues), max_top_prob=max_top_prob)
+    records = _records(inputs, issues)
+    codec = project_codec()
+    prompted = model is None and any(r.prompt is not None for r in records)
     package = run_audit(
         _keys(key, registry),
-        _encode(inputs, issues),
+        codec.encode_many([r.text for r in records]),
+        prompts=codec.encode_many([r.prompt or "" for r in records]) if prompted else None,
         subject=subject,
         inputs=[file_digest(p) for p in [*inputs, *exclude]],
         alpha=alpha,

@@ -12,6 +12,8 @@ class TextRecord:
     line: int
     id: str | int
     text: str
+    #: What the suspect was asked (closed-mode audits): the text continues it, and its own pairs are not scored.
+    prompt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,9 @@ def parse_line(raw: bytes, line: int) -> TextRecord | str:
         return "field 'id' must be a string or an integer"
     if not isinstance(doc.get("text"), str):
         return "field 'text' must be a string"
-    return TextRecord(line, doc["id"], doc["text"])
+    if doc.get("prompt") is not None and not isinstance(doc["prompt"], str):
+        return "field 'prompt' must be a string when present"
+    return TextRecord(line, doc["id"], doc["text"], doc.get("prompt"))
 
 
 def read_texts(path: Path) -> tuple[list[TextRecord], list[LineIssue]]:
