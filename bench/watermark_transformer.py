@@ -47,6 +47,8 @@ from watermark_radioactivity import CONFIGS
 from watermark_tinygpt import TinyGPT, train
 
 RHOS = [0.0, 0.005, 0.01, 0.02, 0.05, 0.10]
+#: Both widths of KGW and the widths labs deploy for Gumbel-max and tournament (the n-gram tier runs all six).
+TRANSFORMER_CONFIGS = ["kgw h=1", "kgw h=4", "gumbel h=4", "tournament h=4"]
 PROMPT = 16
 ANSWER = 128
 QUERY_LEN = 128
@@ -137,7 +139,7 @@ def audit(scheme, student, served: np.ndarray, fresh: np.ndarray, args, rng) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--configs", nargs="+", default=list(CONFIGS))
+    parser.add_argument("--configs", nargs="+", default=TRANSFORMER_CONFIGS, choices=list(CONFIGS))
     parser.add_argument("--rhos", type=float, nargs="+", default=RHOS)
     parser.add_argument("--teacher-steps", type=int, default=600)
     parser.add_argument("--base-steps", type=int, default=600, help="pretraining of the distiller's base model")
