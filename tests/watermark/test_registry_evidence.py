@@ -68,10 +68,24 @@ def test_package_corrects_across_keys_and_names_the_positive() -> None:
     pkg = _package()
     doc = pkg.to_json()
     assert doc["correction"] == {"method": "holm", "family_size": 2}
-    assert [t["p_adjusted"] for t in doc["tests"]] == [2e-9, 0.3, None]
+    assert [t["p_adjusted"] for t in doc["tests"]][2] is None
+    assert np.allclose([t["p_adjusted"] for t in doc["tests"]][:2], [2e-9, 0.3], rtol=1e-12)
     assert pkg.positives == [pkg.tests[0]]
     assert pkg.tests[0].key["key_id"] in doc["conclusion"]
     assert "secret" not in json.dumps(doc)
+
+
+def test_underflowed_p_values_keep_their_size_in_log10() -> None:
+    """A p-value below the smallest float is still ranked, corrected and reported from its log10."""
+    key = generate_key("kgw").public()
+    tests = [
+        KeyTest(key, [], 7000, [4000.0], 0.0, {"log10_p_value": -636.4}),
+        KeyTest(key, [], 7000, [3000.0], 0.0, {"log10_p_value": -400.0}),
+    ]
+    pkg = EvidencePackage("suspect", "closed", [], tests, 1e-5)
+    assert pkg.tests[0].log10_p_adjusted == pytest.approx(-636.4 + np.log10(2))
+    assert pkg.tests[1].log10_p_adjusted == pytest.approx(-400.0)
+    assert "p_holm=1e-636.1" in pkg.conclusion()
 
 
 def test_validator_accepts_a_known_good_object() -> None:

@@ -20,15 +20,25 @@ import stix2
 EVIDENCE_FORMAT = "aisac-watermark-evidence/1"
 
 
-def holm(p_values: list[float]) -> list[float]:
-    """Holm-Bonferroni adjusted p-values (family-wise error), in the input order."""
-    p = np.asarray(p_values, dtype=float)
-    m = p.shape[0]
-    order = np.argsort(p)
-    stepped = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+def holm_log10(log10_p: list[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values as log10, in the input order: exact where p underflows a float."""
+    lp = np.asarray(log10_p, dtype=float)
+    m = lp.shape[0]
+    order = np.argsort(lp)
+    stepped = np.minimum(0.0, np.maximum.accumulate(np.log10(m - np.arange(m)) + lp[order]))
     adjusted = np.empty(m)
     adjusted[order] = stepped
     return adjusted.tolist()
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (family-wise error), in the input order."""
+    with np.errstate(divide="ignore"):
+        return [10.0**x for x in holm_log10(np.log10(np.asarray(p_values, dtype=float)).tolist())]
+
+
+def _p_text(log10_p: float) -> str:
+    return f"{10.0**log10_p:.3g}" if log10_p > -300 else f"1e{log10_p:.1f}"
 
 
 def file_digest(path: Path) -> dict[str, Any]:
@@ -48,6 +58,14 @@ class KeyTest:
     p_value: float | None
     evidence: dict[str, Any]
     p_adjusted: float | None = None
+    log10_p_adjusted: float | None = None
+
+    @property
+    def log10_p(self) -> float:
+        """log10 of the p-value, from the detector's log-space tail where it recorded one."""
+        recorded = self.evidence.get("log10_p_value")
+        with np.errstate(divide="ignore"):
+            return float(recorded) if recorded is not None else float(np.log10(self.p_value))
 
 
 @dataclass
@@ -64,8 +82,9 @@ class EvidencePackage:
 
     def __post_init__(self) -> None:
         tested = [t for t in self.tests if t.p_value is not None]
-        for test, adj in zip(tested, holm([t.p_value for t in tested]), strict=True):  # type: ignore[misc]
-            test.p_adjusted = adj
+        for test, adj in zip(tested, holm_log10([t.log10_p for t in tested]), strict=True):
+            test.log10_p_adjusted = adj
+            test.p_adjusted = 10.0**adj
 
     @property
     def positives(self) -> list[KeyTest]:
@@ -74,7 +93,9 @@ class EvidencePackage:
     def conclusion(self) -> str:
         if not self.positives:
             return f"no key's watermark found in {self.subject} at family-wise alpha {self.alpha:g}"
-        names = ", ".join(f"{t.key['key_id']} ({t.key['scheme']}, p_holm={t.p_adjusted:.3g})" for t in self.positives)
+        names = ", ".join(
+            f"{t.key['key_id']} ({t.key['scheme']}, p_holm={_p_text(t.log10_p_adjusted)})" for t in self.positives
+        )
         return f"watermark of {names} found in {self.subject} at family-wise alpha {self.alpha:g}"
 
     def to_json(self) -> dict[str, Any]:
