@@ -102,7 +102,11 @@ def audit(
     for test in package.tests:
         typer.echo(
             f"{test.key['key_id']} {test.key['scheme']}: {test.tokens_scored} pairs, "
-            f"p={test.p_value}, p_holm={test.p_adjusted}"
+            + (
+                "insufficient evidence"
+                if test.p_value is None
+                else f"log10 p={test.log10_p:.2f}, log10 p_holm={test.log10_p_adjusted:.2f}"
+            )
         )
     typer.echo(package.conclusion())
     if issues:
