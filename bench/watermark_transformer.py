@@ -66,12 +66,12 @@ def passages(docs: list[np.ndarray], n: int, length: int, rng: np.random.Generat
     return np.stack([long[i][s : s + length] for i, s in zip(picks, starts, strict=True)])
 
 
-def fine_tune(base: TinyGPT, ours: np.ndarray, human: np.ndarray, rho: float, args) -> tuple:
+def fine_tune(base: TinyGPT, ours: np.ndarray, human: np.ndarray, rho: float, args, epochs: int | None = None) -> tuple:
     """A copy of `base` fine-tuned on `--mix` exchanges, round(rho * mix) of them from `ours`."""
     n_ours = round(rho * args.mix)
     mix = [*ours[:n_ours], *human[: args.mix - n_ours]]
     student = copy.deepcopy(base)
-    steps = -(-args.epochs * len(mix) * (PROMPT + ANSWER) // (args.batch * student.context))
+    steps = -(-(epochs or args.epochs) * len(mix) * (PROMPT + ANSWER) // (args.batch * student.context))
     loss = train(student, mix, steps, args.batch, seed=2, lr=args.lr)
     return student, float(np.mean(loss[-20:])), n_ours
 
@@ -151,6 +151,7 @@ def main() -> None:
     parser.add_argument("--query-tokens", type=int, default=VOLUMES[-1], help="closed audit, logged prompts")
     parser.add_argument("--fresh-tokens", type=int, default=VOLUMES[-2], help="closed audit, fresh prompts")
     parser.add_argument("--temperature", type=float, default=0.7, help="the auditor's sampling temperature")
+    parser.add_argument("--continue-clean", type=int, nargs="*", default=[], help="epochs of clean fine-tuning")
     parser.add_argument("--no-controls", action="store_true", help="skip the unwatermarked-teacher student")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("bench/out/watermark_transformer.json"))
@@ -168,6 +169,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     prompts = passages(docs[:half], round(max(args.rhos) * args.mix), PROMPT, rng)
     human = passages(docs[:half], args.mix, PROMPT + ANSWER, rng)
+    later = passages(docs[:half], args.mix, PROMPT + ANSWER, rng)
     fresh = np.stack([d[:4] for d in docs[half:] if len(d) >= 4])
     results: dict = {
         "args": {k: str(v) for k, v in vars(args).items()},
@@ -192,6 +194,12 @@ def main() -> None:
         rows: dict = {"served_detected_p1e-4": float(np.mean(served_p < 1e-4))}
         trained = [*controls.items()]
         trained += [(str(rho), fine_tune(base, exchanges, human, rho, args)) for rho in args.rhos if rho > 0]
+        if args.continue_clean:
+            # Continued clean fine-tuning: the most contaminated student trains on other human exchanges.
+            last, (student, _, n) = trained[-1]
+            for e in args.continue_clean:
+                _, loss, _ = cleaned = fine_tune(student, exchanges, later, 0.0, args, e)
+                trained.append((f"{last} then {e} clean epochs", (cleaned[0], loss, n)))
         for row_label, (student, loss, n) in trained:
             row = {"student_loss": loss, "exchanges_trained": n}
             # The campaign's exchanges are what the distiller mixed in; a control is read on all of them.
