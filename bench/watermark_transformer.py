@@ -198,8 +198,8 @@ def main() -> None:
             # Continued clean fine-tuning: the most contaminated student trains on other human exchanges.
             last, (student, _, n) = trained[-1]
             for e in args.continue_clean:
-                _, loss, _ = cleaned = fine_tune(student, exchanges, later, 0.0, args, e)
-                trained.append((f"{last} then {e} clean epochs", (cleaned[0], loss, n)))
+                cleaned, loss, _ = fine_tune(student, exchanges, later, 0.0, args, e)
+                trained.append((f"{last} then {e} clean epochs", (cleaned, loss, n)))
         for row_label, (student, loss, n) in trained:
             row = {"student_loss": loss, "exchanges_trained": n}
             # The campaign's exchanges are what the distiller mixed in; a control is read on all of them.
