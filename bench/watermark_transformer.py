@@ -16,8 +16,8 @@ Four audits per student, every (context, token) pair counted once; a closed quer
 dropped (the suspect could copy them), pairs of other queries' prompts are not (it never saw them):
 - closed, logged prompts: the auditor re-sends the prompts the campaign sent (the lab has them in its API
   log) and scores the suspect's sampled continuations;
-- closed, served prefixes: the auditor prompts with our served exchanges cut every 32 tokens of the answer
-  (an API that accepts a prefilled answer) and scores 32-token continuations;
+- closed, served prefixes: the auditor prompts with our served exchanges cut every 16 tokens of the answer
+  (an API that accepts a prefilled answer) and scores 16-token greedy continuations (temperature 0);
 - closed, fresh prompts: the suspect continues 4-token starts of documents outside our traffic;
 - open: the suspect's argmax along the served exchanges (teacher forcing), prompt pairs excluded.
 Closed audits are read on growing prefixes of the queried tokens, which measures the query budget
@@ -52,8 +52,9 @@ TRANSFORMER_CONFIGS = ["kgw h=1", "kgw h=4", "gumbel h=4", "tournament h=4"]
 PROMPT = 16
 ANSWER = 128
 QUERY_LEN = 128
-#: Served answers are also cut every PREFIX_STEP tokens into prompts, continued for PREFIX_STEP tokens.
-PREFIX_STEP = 32
+#: Served answers are also cut every PREFIX_STEP tokens into prompts, continued greedily (temperature 0)
+#: for PREFIX_STEP tokens: one deterministic round, so its volume is what the campaign's exchanges allow.
+PREFIX_STEP = 16
 #: Queried-token volumes at which the closed audits are read (the last is the full query).
 VOLUMES = (3_125, 6_250, 12_500, 25_000)
 
@@ -79,6 +80,13 @@ def fine_tune(base: TinyGPT, ours: np.ndarray, human: np.ndarray, rho: float, ar
 Queries = list[tuple[np.ndarray, np.ndarray]]
 
 
+def _at(temperature: float):
+    """Logits processor for an API temperature; 0 means greedy (the most likely token only)."""
+    if temperature == 0:
+        return lambda _, s: np.where(s == s.max(axis=-1, keepdims=True), 0.0, -np.inf)
+    return lambda _, s: s / temperature
+
+
 def sample(
     model: TinyGPT, prompts: list[np.ndarray], total: int, length: int, temperature: float, rng: np.random.Generator
 ) -> Queries:
@@ -94,19 +102,18 @@ def sample(
         for start in range(0, len(rows), 256):
             chunk = rows[start : start + 256]
             batch = np.stack([asked[i] for i in chunk])
-            for i, cont in zip(chunk, generate(model, batch, length, rng, lambda _, s: s / temperature), strict=True):
+            for i, cont in zip(chunk, generate(model, batch, length, rng, _at(temperature)), strict=True):
                 out[i] = cont
     return list(zip(asked, out, strict=True))
 
 
 def closed_curve(scheme: WatermarkScheme, queries: Queries) -> list[dict]:
-    """The closed audit read at each volume of `VOLUMES` that the queries reach (in the order asked)."""
+    """The closed audit read at each volume of `VOLUMES` that the queries reach, and at all of them."""
     rows = []
     length = len(queries[0][1])
-    for volume in VOLUMES:
+    full = len(queries) * length
+    for volume in [v for v in VOLUMES if v < full] + [full]:
         asked = queries[: -(-volume // length)]
-        if len(asked) * length < volume:
-            break
         found = scheme.detect_scores(prompted_pairs(scheme, *zip(*asked, strict=True)), volume)
         rows.append(
             {
@@ -130,7 +137,9 @@ def audit(scheme, student, served: np.ndarray, fresh: np.ndarray, args, rng) -> 
     opened = scheme.detect_scores(read, served.size)
     return {
         "closed_logged": closed_curve(scheme, sample(student, prompts, args.query_tokens, QUERY_LEN, t, rng)),
-        "closed_prefix": closed_curve(scheme, sample(student, prefixes, args.query_tokens, PREFIX_STEP, t, rng)),
+        "closed_prefix": closed_curve(
+            scheme, sample(student, prefixes, len(prefixes) * PREFIX_STEP, PREFIX_STEP, 0, rng)
+        ),
         "closed_fresh": closed_curve(scheme, sample(student, list(fresh), args.fresh_tokens, QUERY_LEN, t, rng)),
         "open_log10_p": opened.evidence["log10_p_value"],
         "open_pairs": opened.tokens_scored,
