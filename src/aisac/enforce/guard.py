@@ -32,6 +32,8 @@ log = logging.getLogger("aisac.enforce.guard")
 LINKED, LINKED_RESCORE = 0.5, 4
 #: The campaign key of campaign evidence that came from the batch detector's seed files.
 DETECTOR_CAMPAIGN = "detector-campaign"
+#: A standing's action label -> Action, without parsing it on every request.
+_ACTION = {a.label: a for a in Action}
 
 
 @dataclass(slots=True)
@@ -43,7 +45,6 @@ class Decision:
     account_id: str | None
     policy_version: str
     rules: tuple[str, ...] = ()
-    reason: str = ""
     message: str | None = None
     reference: str | None = None
     limits: Mapping[str, Any] | None = None
@@ -51,6 +52,16 @@ class Decision:
     fault: str | None = None
     account_score: float = 0.0
     campaign_score: float = 0.0
+
+    @property
+    def reason(self) -> str:
+        """Why, in words; built on demand (most callers never read it, and formatting costs per request)."""
+        if self.fault is not None:
+            return f"safe default after {self.fault}"
+        if self.action == Action.ALLOW:
+            return ""
+        rules = ", ".join(self.rules)
+        return f"{rules}: account score {self.account_score:.2f}, campaign score {self.campaign_score:.2f}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +94,8 @@ class _Account:
         "features",
         "jurisdiction",
         "links",
+        "msg",
+        "msg_ref",
         "org",
         "pathway",
         "score",
@@ -115,6 +128,9 @@ class _Account:
         #: Memo of the last policy evaluation and the evidence it was made on.
         self.ev_key: tuple | None = None
         self.ev: tuple[Action, tuple[str, ...]] = (Action.ALLOW, ())
+        #: Memo of the customer message: it only changes with the standing's reference (or its action).
+        self.msg_ref: tuple[Action, str] | None = None
+        self.msg: str | None = None
 
 
 class Guard:
@@ -152,7 +168,9 @@ class Guard:
             "choice_count": dg.choice_count,
             "reasoning": dg.reasoning,
         }
-        self._link_on = {p: w > 0 for p, w in self.links.weights.items()}
+        on = {p: w > 0 for p, w in self.links.weights.items()}
+        self._on_pay, self._on_ip, self._on_net, self._on_ua = on["pay"], on["ip"], on["net"], on["ua"]
+        self._on_tpl, self._on_sys, self._on_dom = on["tpl"], on["sys"], on["dom"]
 
     # -- public API ---------------------------------------------------------------------------------------
 
@@ -230,9 +248,7 @@ class Guard:
     def _safe(self, account_id: str | None, kind: str, detail: str) -> Decision:
         self._fault(kind, detail)
         action = self.policy.safe_default
-        return Decision(
-            action, OUTCOME_OF[action], account_id, self.version, (), f"safe default after {kind}", fault=kind
-        )
+        return Decision(action, OUTCOME_OF[action], account_id, self.version, fault=kind)
 
     def _time(self, req: Request) -> float:
         t, c = req.time, self.policy.clock
@@ -266,30 +282,28 @@ class Guard:
         return acct
 
     def _keys(self, req: Request, template: str | None, system: str | None) -> tuple[str, ...]:
-        on, keys = self._link_on, []
-        if req.payment and on["pay"]:
+        keys = []
+        if req.payment and self._on_pay:
             keys.append("pay:" + req.payment)
         if req.address:
-            if on["ip"]:
+            if self._on_ip:
                 keys.append("ip:" + req.address)
-            if on["net"] and (block := self.links.block(req.address)) is not None:
+            if self._on_net and (block := self.links.block(req.address)) is not None:
                 keys.append("net:" + block)
-        if req.user_agent and on["ua"]:
+        if req.user_agent and self._on_ua:
             keys.append("ua:" + req.user_agent)
-        if template and on["tpl"]:
+        if template and self._on_tpl:
             keys.append("tpl:" + template)
-        if system and on["sys"]:
+        if system and self._on_sys:
             keys.append("sys:" + system)
-        if req.email_domain and on["dom"]:
+        if req.email_domain and self._on_dom:
             keys.append("dom:" + req.email_domain.lower())
         return tuple(keys)
 
     def _decide(self, req: Request) -> Decision:
         if req.faults:
             for f in req.faults:
-                self._fault(
-                    "unknown_field" if f.startswith("unknown") else "bad_field", f"{req.account_id}: {f}"
-                )
+                self._fault("unknown_field" if f.startswith("unknown") else "bad_field", f"{req.account_id}: {f}")
         t = self._time(req)
         aid = req.account_id
         acct = self.accounts.get(aid) or self._new_account(aid)
@@ -368,9 +382,7 @@ class Guard:
         if not known or snap.burned or f.n <= self.det.min_requests:
             # New keys, burned keys or a new account: look now. Otherwise the account's keys were all
             # weighed at its last rescore, which runs every few requests.
-            now, now_key = self.links.campaign(
-                keys, acct.status, acct.links, snap.burned, ignore, acct.org, f.coverage
-            )
+            now, now_key = self.links.campaign(keys, acct.status, acct.links, snap.burned, ignore, acct.org, f.coverage)
             if now > campaign:
                 campaign, ckey = now, now_key
             cluster = max(cluster, self.links.cluster(keys))
@@ -389,9 +401,7 @@ class Guard:
             self.compiled.requests_band(f.n),
         )
         if ev_key != acct.ev_key:
-            evidence = Evidence(
-                score, campaign, f.n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged, cluster
-            )
+            evidence = Evidence(score, campaign, f.n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged, cluster)
             acct.ev = self.compiled.evaluate(evidence)
             acct.ev_key = ev_key
         action, rules = acct.ev
@@ -408,9 +418,7 @@ class Guard:
         if status != acct.status:
             self.links.set_status(acct.links, acct.status, status)
             acct.status = status
-        full, key = self.links.campaign(
-            acct.links, status, acct.links, acct.burned, ignore, acct.org, f.coverage
-        )
+        full, key = self.links.campaign(acct.links, status, acct.links, acct.burned, ignore, acct.org, f.coverage)
         if acct.seed_campaign > full and DETECTOR_CAMPAIGN not in ignore:
             full, key = acct.seed_campaign, DETECTOR_CAMPAIGN
         acct.campaign, acct.campaign_key = full, key
@@ -429,17 +437,16 @@ class Guard:
     ) -> Decision:
         st = snap.standing
         reference = None
+        held = Action.ALLOW
         if st is not None:
-            held = Action[st["action"].upper()]
+            held = _ACTION.get(st["action"]) or Action[st["action"].upper()]
             reference = st["reference"]
             if held in STICKY and held >= action:
                 action, rules = held, tuple(st["rules"])
-        if action >= Action.THROTTLE and (st is None or action > Action[st["action"].upper()]):
+        if action >= Action.THROTTLE and (st is None or action > held):
             reference = self._record(aid, acct, action, rules, t, campaign, ckey)
         if action == Action.ALLOW:
-            return Decision(
-                action, "served", aid, self.version, (), "", account_score=acct.score, campaign_score=campaign
-            )
+            return Decision(action, "served", aid, self.version, account_score=acct.score, campaign_score=campaign)
         outcome, wait, limits = OUTCOME_OF[action], None, None
         if action == Action.THROTTLE:
             wait = self.state.take(aid, self._rate, self._burst, t)
@@ -449,15 +456,17 @@ class Guard:
                 wait = None
         elif action == Action.DEGRADE:
             limits = self._limits
-        reason = f"{', '.join(rules)}: account score {acct.score:.2f}, campaign score {campaign:.2f}"
-        message = self.policy.message(action, reference) if action >= Action.THROTTLE and reference else None
+        message = None
+        if action >= Action.THROTTLE and reference:
+            if acct.msg_ref != (action, reference):
+                acct.msg_ref, acct.msg = (action, reference), self.policy.message(action, reference)
+            message = acct.msg
         return Decision(
             action,
             outcome,
             aid,
             self.version,
             rules,
-            reason,
             message,
             reference,
             limits,

@@ -23,7 +23,11 @@ AllowEntry = dict  # {"rules", "account_score", "campaign_score", "keys", "appea
 class Snapshot:
     standing: Standing | None
     allowed: tuple[AllowEntry, ...]
-    burned: set[str]
+    burned: set[str] | frozenset[str]  # read-only
+
+
+#: The burned keys of a request that has none (most): one shared empty set instead of a new one each time.
+_NONE_BURNED: frozenset[str] = frozenset()
 
 
 class State(Protocol):
@@ -50,11 +54,10 @@ class MemoryState:
 
     def lookup(self, account: str, keys: tuple[str, ...]) -> Snapshot:
         burned = self._burned
-        return Snapshot(
-            self._standing.get(account),
-            self._allowed.get(account, ()),
-            {k for k in keys if k in burned} if burned else set(),
-        )
+        hit = _NONE_BURNED
+        if burned and not burned.keys().isdisjoint(keys):
+            hit = {k for k in keys if k in burned}
+        return Snapshot(self._standing.get(account), self._allowed.get(account, ()), hit)
 
     def standing(self, account: str) -> Standing | None:
         return self._standing.get(account)
