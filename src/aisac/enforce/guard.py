@@ -159,6 +159,8 @@ class Guard:
         self._clock = clock
         self._hwm = float("-inf")
         self._sigs = Signatures.of(self.policy)
+        self._any_sigs = bool(self._sigs.exact or self._sigs.ua_contains)
+        self._young_s = self.det.links.young_days * 86400
         th = self.policy.throttle
         self._rate = th.requests_per_minute / 60.0
         self._burst = th.burst
@@ -345,12 +347,12 @@ class Guard:
             f.use("sys:" + system)
         known = acct.links.issuperset(keys)
         if len(acct.links) < ACCOUNT_KEYS and not known:
-            young = acct.created_at is not None and t - acct.created_at < self.det.links.young_days * 86400
+            young = acct.created_at is not None and t - acct.created_at < self._young_s
             self.links.attach(acct.links, acct.status, keys, acct.org, young)
         snap = self.state.lookup(aid, keys)
         if snap.burned:
             acct.burned |= snap.burned
-        if self._sigs.exact or self._sigs.ua_contains:
+        if self._any_sigs:
             hits = self._sigs.hits(
                 {
                     "payment": req.payment,
@@ -367,10 +369,11 @@ class Guard:
 
         clear = Clearance.of(snap.allowed) if snap.allowed else None
         ignore = clear.keys if clear else frozenset()
-        since = f.n - acct.scored_n
+        n, det = f.n, self.det
+        since = n - acct.scored_n
         if (
-            since >= self.det.rescore_every
-            or f.n == self.det.min_requests
+            since >= det.rescore_every
+            or n == det.min_requests
             or clear is not None
             # tied to a campaign but not yet stopped: watch closely
             or (since >= LINKED_RESCORE and acct.campaign >= LINKED and snap.standing is None)
@@ -379,7 +382,7 @@ class Guard:
         if acct.created_at is not None:
             acct.age_days = float((t - acct.created_at) // 86400)  # whole days: the evidence changes daily
         campaign, ckey, cluster = acct.campaign, acct.campaign_key, acct.cluster
-        if not known or snap.burned or f.n <= self.det.min_requests:
+        if not known or snap.burned or n <= det.min_requests:
             # New keys, burned keys or a new account: look now. Otherwise the account's keys were all
             # weighed at its last rescore, which runs every few requests.
             now, now_key = self.links.campaign(keys, acct.status, acct.links, snap.burned, ignore, acct.org, f.coverage)
@@ -398,10 +401,11 @@ class Guard:
             jurisdiction,
             acct.age_days,
             flagged,
-            self.compiled.requests_band(f.n),
+            self.compiled.requests_band(n),
+            acct.pathway,
         )
         if ev_key != acct.ev_key:
-            evidence = Evidence(score, campaign, f.n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged, cluster)
+            evidence = Evidence(score, campaign, n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged, cluster)
             acct.ev = self.compiled.evaluate(evidence)
             acct.ev_key = ev_key
         action, rules = acct.ev
