@@ -63,16 +63,14 @@ def serve(
     """Serve POST /v1/decide, /v1/decide/batch and the appeals endpoints."""
     import time
 
-    import uvicorn
-
     from aisac.enforce.appeals import AppealDesk
-    from aisac.enforce.server import create_app
+    from aisac.enforce.server import create_app, run
     from aisac.enforce.state import MemoryState, RedisState
 
     state = RedisState(redis_url, redis_prefix) if redis_url else MemoryState()
     guard = _guard(policy, seed_accounts, seed_campaigns, state=state, clock=time.time)
     app = create_app(guard, AppealDesk(appeals_db, guard), analyst_token)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    run(app, host, port)
 
 
 @enforce_app.command("replay")
