@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from aisac.enforce import Action, Guard
+from aisac.enforce.policy import parse_policy
 from aisac.enforce.state import RedisState
 
 from .helpers import T0, Traffic, iso
@@ -57,3 +58,48 @@ def test_suspension_and_reversal_by_one_gateway_are_seen_by_another(redis_url, t
     # A reversal made through gateway 1 restores access at gateway 2 on the next request.
     g1.reverse("ring-0", "AP-test")
     assert g2.decide(probe).outcome in ("served", "monitored")
+
+
+def _decisions(guard: Guard, records: list[dict]) -> list[tuple]:
+    out = []
+    for r in records:
+        d = guard.decide(r)
+        out.append((d.action, d.outcome, d.rules, d.reason, d.message, d.reference, d.limits, d.retry_after_s))
+    return out
+
+
+def test_redis_backed_guard_decides_exactly_like_the_memory_guard(redis_url, traffic: Traffic) -> None:
+    """The same stream through both backends: every decision equal, throttle waits to float precision
+    (the Redis bucket keeps its tokens as Lua's 14-digit strings)."""
+    traffic.campaign("ring", accounts=6, requests_each=60)
+    traffic.campaign("late", accounts=2, requests_each=20, start=T0 + 4 * 3600, prefix="late")  # its own ring
+    traffic.chat_app(accounts=4, requests_each=30)
+    records = traffic.sorted_records()
+    # ban-and-replace newcomers on the ring's cards, after it was suspended (burned keys through the state)
+    records += [
+        {"account.id": f"fresh-{i}", "time": iso(T0 + 86400 + i), "account.payment_fingerprint": f"ring-card-{i}"}
+        for i in range(3)
+    ]
+    memory = _decisions(Guard(), records)
+    redis_guard = Guard(state=state(redis_url))
+    shared = _decisions(redis_guard, records)
+    assert len(memory) == len(shared)
+    for i, (m, r) in enumerate(zip(memory, shared, strict=True)):
+        assert m[:7] == r[:7], (i, records[i]["account.id"], m, r)
+        assert (m[7] is None) == (r[7] is None) and (m[7] is None or abs(m[7] - r[7]) < 1e-9), (i, m, r)
+    outcomes = {m[1] for m in memory}
+    assert {"served", "blocked"} <= outcomes, outcomes  # the stream exercised actions, not only allow
+    assert sum(m[0] >= Action.SUSPEND for m in memory[-3:]) >= 1  # a newcomer caught through burned keys
+
+
+def test_redis_backed_token_bucket_decides_like_the_memory_one(redis_url) -> None:
+    policy = parse_policy(
+        "version: t\nthrottle: {requests_per_minute: 30, burst: 4}\nrules:\n  - {name: all, action: throttle}"
+    )
+    stream = [{"account.id": f"a{i % 3}", "time": T0 + i * 0.1} for i in range(60)]
+    memory = _decisions(Guard(policy), stream)
+    shared = _decisions(Guard(policy, state=state(redis_url)), stream)
+    assert [m[1] for m in memory] == [r[1] for r in shared]
+    assert {"throttled", "monitored"} <= {m[1] for m in memory}
+    for m, r in zip(memory, shared, strict=True):
+        assert (m[7] is None) == (r[7] is None) and (m[7] is None or abs(m[7] - r[7]) < 1e-9)
