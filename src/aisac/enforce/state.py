@@ -28,6 +28,8 @@ class Snapshot:
 
 #: The burned keys of a request that has none (most): one shared empty set instead of a new one each time.
 _NONE_BURNED: frozenset[str] = frozenset()
+#: The snapshot of most requests (no standing, no allow-list, nothing burned), shared; snapshots are read-only.
+_NOTHING = Snapshot(None, (), _NONE_BURNED)
 
 
 class State(Protocol):
@@ -54,10 +56,13 @@ class MemoryState:
 
     def lookup(self, account: str, keys: tuple[str, ...]) -> Snapshot:
         burned = self._burned
-        hit = _NONE_BURNED
         if burned and not burned.keys().isdisjoint(keys):
-            hit = {k for k in keys if k in burned}
-        return Snapshot(self._standing.get(account), self._allowed.get(account, ()), hit)
+            return Snapshot(
+                self._standing.get(account), self._allowed.get(account, ()), {k for k in keys if k in burned}
+            )
+        standing = self._standing.get(account)
+        allowed = self._allowed.get(account, ())
+        return Snapshot(standing, allowed, _NONE_BURNED) if standing or allowed else _NOTHING
 
     def standing(self, account: str) -> Standing | None:
         return self._standing.get(account)

@@ -47,6 +47,26 @@ def parse_messages(messages: str | list | None) -> list | None:
     return value if isinstance(value, list) else None
 
 
+#: Memo bounds: a pure function of the prompt's opening, and harnesses repeat their system prompt (and
+#: often their opening) on every request, so most requests skip the folding and hashing.
+MEMO_CAP = 65_536
+_systems: dict[str, tuple[bytes, str | None]] = {}
+_templates: dict[tuple[bytes, str], str] = {}
+
+
+def _system_key(system: str) -> tuple[bytes, str | None]:
+    """(folded head, fingerprint or None) of a system prompt, memoised on its raw opening."""
+    raw = system[: SYSTEM_BYTES * 2]
+    hit = _systems.get(raw)
+    if hit is None:
+        head = _head(raw, SYSTEM_BYTES)
+        hit = (head, hashlib.blake2b(head, digest_size=8).hexdigest() if head else None)
+        if len(_systems) >= MEMO_CAP:
+            _systems.clear()
+        _systems[raw] = hit
+    return hit
+
+
 def fingerprint(messages: list) -> tuple[str | None, str | None, bool]:
     """(template fingerprint or None when there is no user text, system prompt fingerprint or None,
     whether the request is multi-turn). The system prompt alone is a second key: harnesses keep it fixed
@@ -63,9 +83,15 @@ def fingerprint(messages: list) -> tuple[str | None, str | None, bool]:
                 user = _text_of(m)
         elif role == "assistant":
             multi = True
-    sys_head = _head(system, SYSTEM_BYTES) if system else b""
-    sys_fp = hashlib.blake2b(sys_head, digest_size=8).hexdigest() if sys_head else None
+    sys_head, sys_fp = _system_key(system) if system else (b"", None)
     if not user:
         return None, sys_fp, multi
-    key = sys_head + b"\x1f" + _head(user, HEAD_BYTES)
-    return hashlib.blake2b(key, digest_size=8).hexdigest(), sys_fp, multi
+    memo_key = (sys_head, user[: HEAD_BYTES * 2])
+    fp = _templates.get(memo_key)
+    if fp is None:
+        key = sys_head + b"\x1f" + _head(memo_key[1], HEAD_BYTES)
+        fp = hashlib.blake2b(key, digest_size=8).hexdigest()
+        if len(_templates) >= MEMO_CAP:
+            _templates.clear()
+        _templates[memo_key] = fp
+    return fp, sys_fp, multi
