@@ -1,4 +1,5 @@
-"""Guard.decide latency with its shared state in Redis (several gateway processes), beside the memory state.
+"""Guard.decide latency with its shared state in Redis (several gateway processes), beside the memory state:
+RedisState (one round trip per decide) and MirroredRedisState (local mirror kept current by pub/sub notes).
 
 A real redis-server is started on a free port (as the tests do); the guard and redis-server are pinned to
 one core each so that the round trip is a real cross-process one. Same synthetic traffic as
@@ -24,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from aisac.enforce import Guard
 from aisac.enforce.request import from_mapping
-from aisac.enforce.state import MemoryState, RedisState, State
+from aisac.enforce.state import MemoryState, MirroredRedisState, RedisState, State
 from enforce_http import free_port
 from enforce_latency import T0, make_requests, timed
 
@@ -88,12 +89,14 @@ def main() -> None:
         server = start_redis(port, args.redis_core, d)
         try:
             load = os.getloadavg()[0]
+            url = f"redis://127.0.0.1:{port}/0"
             res = {
                 "accounts": args.accounts,
                 "guard_core": args.guard_core,
                 "redis_core": args.redis_core,
                 "memory": run(MemoryState(), args.accounts, reqs),
-                "redis": run(RedisState(f"redis://127.0.0.1:{port}/0", "bench:"), args.accounts, reqs),
+                "redis": run(RedisState(url, "bench:"), args.accounts, reqs),
+                "redis_mirrored": run(MirroredRedisState(url, "mirror:"), args.accounts, reqs),
                 "load_1min_before_after": [round(load, 2), round(os.getloadavg()[0], 2)],
             }
         finally:

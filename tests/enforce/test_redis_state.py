@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+
+import pytest
 
 from aisac.enforce import Action, Guard
 from aisac.enforce.policy import parse_policy
-from aisac.enforce.state import RedisState
+from aisac.enforce.state import MirroredRedisState, RedisState
 
 from .helpers import T0, Traffic, iso
 
@@ -68,7 +71,8 @@ def _decisions(guard: Guard, records: list[dict]) -> list[tuple]:
     return out
 
 
-def test_redis_backed_guard_decides_exactly_like_the_memory_guard(redis_url, traffic: Traffic) -> None:
+@pytest.mark.parametrize("backend", [RedisState, MirroredRedisState])
+def test_redis_backed_guard_decides_exactly_like_the_memory_guard(redis_url, traffic: Traffic, backend) -> None:
     """The same stream through both backends: every decision equal, throttle waits to float precision
     (the Redis bucket keeps its tokens as Lua's 14-digit strings)."""
     traffic.campaign("ring", accounts=6, requests_each=60)
@@ -81,8 +85,10 @@ def test_redis_backed_guard_decides_exactly_like_the_memory_guard(redis_url, tra
         for i in range(3)
     ]
     memory = _decisions(Guard(), records)
-    redis_guard = Guard(state=state(redis_url))
-    shared = _decisions(redis_guard, records)
+    shared_state = backend(redis_url, prefix=f"t-{uuid.uuid4().hex[:8]}:")
+    shared = _decisions(Guard(state=shared_state), records)
+    if isinstance(shared_state, MirroredRedisState):
+        shared_state.close()
     assert len(memory) == len(shared)
     for i, (m, r) in enumerate(zip(memory, shared, strict=True)):
         assert m[:7] == r[:7], (i, records[i]["account.id"], m, r)
@@ -103,3 +109,38 @@ def test_redis_backed_token_bucket_decides_like_the_memory_one(redis_url) -> Non
     assert {"throttled", "monitored"} <= {m[1] for m in memory}
     for m, r in zip(memory, shared, strict=True):
         assert (m[7] is None) == (r[7] is None) and (m[7] is None or abs(m[7] - r[7]) < 1e-9)
+
+
+def _eventually(check, timeout_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.002)
+    return True
+
+
+def test_mirrors_follow_another_gateways_suspension_burn_and_reversal(redis_url, traffic: Traffic) -> None:
+    prefix = f"t-{uuid.uuid4().hex[:8]}:"
+    g1 = Guard(state=MirroredRedisState(redis_url, prefix))
+    g2 = Guard(state=MirroredRedisState(redis_url, prefix))
+    traffic.campaign("ring", accounts=4, requests_each=80)
+    for r in traffic.sorted_records():
+        g1.decide(r)
+    assert g1.state.standing("ring-0")["action"] == "suspend"  # own write: at once
+    # gateway 2 converges on gateway 1's standings and burned keys once the notes are in
+    ring = [f"ring-{i}" for i in range(4)]
+    assert _eventually(lambda: [g2.state.standing(a) for a in ring] == [g1.state.standing(a) for a in ring])
+    assert _eventually(lambda: g2.state.lookup("x", ("pay:ring-card-0",)).burned == {"pay:ring-card-0"})
+    probe = {"account.id": "ring-0", "time": iso(T0 + 86400), "client.address": "192.0.2.1"}
+    assert g2.decide(probe).outcome == "blocked"
+    fresh = {"account.id": "fresh", "time": iso(T0 + 86400), "account.payment_fingerprint": "ring-card-0"}
+    assert g2.decide(fresh).action >= Action.DEGRADE  # burned card, learnt from the note
+    g1.reverse("ring-0", "AP-test")
+    assert _eventually(lambda: g2.state.standing("ring-0") is None)
+    assert g2.decide(probe).outcome in ("served", "monitored")
+    # a mirror that has stopped following the notes reads through to Redis instead of going stale
+    g2.state.close()
+    g1.state.record("ring-1", {"action": "revoke", "rules": ["r"], "reference": "R-x", "evidence": {}})
+    assert g2.state.standing("ring-1")["action"] == "revoke"
+    g1.state.close()
