@@ -39,14 +39,19 @@ def test_token_bucket_is_shared_and_refills(redis_url) -> None:
     assert a.take("acct", 1.0, 3.0, T0 + 2.0) == 0.0
 
 
-def test_suspension_and_reversal_by_one_gateway_are_seen_by_another(redis_url, traffic: Traffic) -> None:
+def _ring_through_gateway_1(redis_url: str, traffic: Traffic, backend: type[RedisState]) -> tuple[Guard, Guard]:
+    """Two gateways sharing one Redis; a campaign ring's traffic goes through the first only."""
     prefix = f"t-{uuid.uuid4().hex[:8]}:"
-    g1 = Guard(state=RedisState(redis_url, prefix))
-    g2 = Guard(state=RedisState(redis_url, prefix))
+    g1, g2 = Guard(state=backend(redis_url, prefix)), Guard(state=backend(redis_url, prefix))
     traffic.campaign("ring", accounts=4, requests_each=80)
     for r in traffic.sorted_records():
         g1.decide(r)
-    assert g1.state.standing("ring-0")["action"] == "suspend"
+    assert g1.state.standing("ring-0")["action"] == "suspend"  # own write: seen at once
+    return g1, g2
+
+
+def test_suspension_and_reversal_by_one_gateway_are_seen_by_another(redis_url, traffic: Traffic) -> None:
+    g1, g2 = _ring_through_gateway_1(redis_url, traffic, RedisState)
     # Gateway 2 has never seen this traffic: the shared standing blocks the account...
     probe = {"account.id": "ring-0", "time": iso(T0 + 86400), "client.address": "192.0.2.1"}
     assert g2.decide(probe).outcome == "blocked"
@@ -121,13 +126,7 @@ def _eventually(check, timeout_s: float = 5.0) -> bool:
 
 
 def test_mirrors_follow_another_gateways_suspension_burn_and_reversal(redis_url, traffic: Traffic) -> None:
-    prefix = f"t-{uuid.uuid4().hex[:8]}:"
-    g1 = Guard(state=MirroredRedisState(redis_url, prefix))
-    g2 = Guard(state=MirroredRedisState(redis_url, prefix))
-    traffic.campaign("ring", accounts=4, requests_each=80)
-    for r in traffic.sorted_records():
-        g1.decide(r)
-    assert g1.state.standing("ring-0")["action"] == "suspend"  # own write: at once
+    g1, g2 = _ring_through_gateway_1(redis_url, traffic, MirroredRedisState)
     # gateway 2 converges on gateway 1's standings and burned keys once the notes are in
     ring = [f"ring-{i}" for i in range(4)]
     assert _eventually(lambda: [g2.state.standing(a) for a in ring] == [g1.state.standing(a) for a in ring])
