@@ -48,10 +48,12 @@ def parse_messages(messages: str | list | None) -> list | None:
 
 
 #: Memo bounds: a pure function of the prompt's opening, and harnesses repeat their system prompt (and
-#: often their opening) on every request, so most requests skip the folding and hashing.
-MEMO_CAP = 65_536
+#: often their opening) on every request, so most requests skip the folding and hashing. Small bounds:
+#: clearing a memo costs one request a pause proportional to its size. Keys and values are strings and
+#: bytes only, so the memos hold no object the garbage collector has to walk.
+MEMO_CAP = 4096
 _systems: dict[str, tuple[bytes, str | None]] = {}
-_templates: dict[tuple[bytes, str], str] = {}
+_templates: dict[bytes, dict[str, str]] = {}
 
 
 def _system_key(system: str) -> tuple[bytes, str | None]:
@@ -86,12 +88,16 @@ def fingerprint(messages: list) -> tuple[str | None, str | None, bool]:
     sys_head, sys_fp = _system_key(system) if system else (b"", None)
     if not user:
         return None, sys_fp, multi
-    memo_key = (sys_head, user[: HEAD_BYTES * 2])
-    fp = _templates.get(memo_key)
-    if fp is None:
-        key = sys_head + b"\x1f" + _head(memo_key[1], HEAD_BYTES)
-        fp = hashlib.blake2b(key, digest_size=8).hexdigest()
+    opening = user[: HEAD_BYTES * 2]
+    memo = _templates.get(sys_head)
+    if memo is None:
         if len(_templates) >= MEMO_CAP:
             _templates.clear()
-        _templates[memo_key] = fp
+        memo = _templates[sys_head] = {}
+    fp = memo.get(opening)
+    if fp is None:
+        fp = hashlib.blake2b(sys_head + b"\x1f" + _head(opening, HEAD_BYTES), digest_size=8).hexdigest()
+        if len(memo) >= MEMO_CAP:
+            memo.clear()
+        memo[opening] = fp
     return fp, sys_fp, multi
