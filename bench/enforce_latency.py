@@ -53,6 +53,22 @@ def make_requests(n: int, accounts: int, rng: random.Random, as_dict: bool) -> l
     return out
 
 
+def warm(guard: Guard, accounts: int) -> None:
+    """Every account tracked once (`accounts` in state) before anything is timed."""
+    for i in range(accounts):
+        guard.decide(
+            {
+                "time": T0 - 3600 + i * 0.01,
+                "account.id": f"acct-{i}",
+                "client.address": f"10.{i % 250}.{i % 97}.{i % 200}",
+                "gen_ai.request.model": "m1",
+                "gen_ai.usage.input_tokens": 10,
+                "gen_ai.usage.output_tokens": 10,
+                "account.payment_fingerprint": f"pf-{i // 3}",
+            }
+        )
+
+
 def _pct(ns: np.ndarray) -> dict:
     us = ns / 1000.0
     return {
@@ -90,21 +106,7 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(args.seed)
     guard = Guard()
-    # Warm-up: every account tracked once (100k accounts in state), not timed.
-    warm = [
-        {
-            "time": T0 - 3600 + i * 0.01,
-            "account.id": f"acct-{i}",
-            "client.address": f"10.{i % 250}.{i % 97}.{i % 200}",
-            "gen_ai.request.model": "m1",
-            "gen_ai.usage.input_tokens": 10,
-            "gen_ai.usage.output_tokens": 10,
-            "account.payment_fingerprint": f"pf-{i // 3}",
-        }
-        for i in range(args.accounts)
-    ]
-    for r in warm:
-        guard.decide(r)
+    warm(guard, args.accounts)
     res: dict = {}
     if args.log is not None:
         # A real traffic mix, in time order, on top of the warm accounts (its own times come later).

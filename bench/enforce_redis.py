@@ -27,7 +27,7 @@ from aisac.enforce import Guard
 from aisac.enforce.request import from_mapping
 from aisac.enforce.state import MemoryState, MirroredRedisState, RedisState, State
 from enforce_http import free_port
-from enforce_latency import T0, make_requests, timed
+from enforce_latency import make_requests, timed, warm
 
 
 def start_redis(port: int, core: int, workdir: str) -> subprocess.Popen:
@@ -45,21 +45,6 @@ def start_redis(port: int, core: int, workdir: str) -> subprocess.Popen:
             time.sleep(0.05)
     proc.terminate()
     sys.exit("redis-server did not start")
-
-
-def warm(guard: Guard, accounts: int) -> None:
-    """Every account tracked once before timing (not timed)."""
-    for i in range(accounts):
-        guard.decide(
-            {
-                "time": T0 - 3600 + i * 0.01,
-                "account.id": f"acct-{i}",
-                "client.address": f"10.{i % 250}.{i % 97}.{i % 200}",
-                "gen_ai.usage.input_tokens": 10,
-                "gen_ai.usage.output_tokens": 10,
-                "account.payment_fingerprint": f"pf-{i // 3}",
-            }
-        )
 
 
 def run(state: State, accounts: int, reqs: list) -> dict:
