@@ -49,13 +49,17 @@ def markdown(reports: list[dict]) -> str:
     kinds = sorted({k for r in reports for k in r["campaign_kinds"]})
     for k in kinds:
         cells = [
-            f"{r['campaign_kinds'][k]['served_in_full_before_action']:.3%}" if k in r["campaign_kinds"] else "-"
+            f"{r['campaign_kinds'][k]['served_in_full_before_action']:.3%}"
+            if k in r["campaign_kinds"]
+            else "-"
             for r in reports
         ]
         lines.append(f"| {k} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "| benign persona | " + " | ".join(f"{w}: throttled / degraded or worse / heavy susp." for w in weeks) + " |",
+        "| benign persona | "
+        + " | ".join(f"{w}: throttled / degraded or worse / heavy susp." for w in weeks)
+        + " |",
         "| --- |" + " --- |" * len(weeks),
     ]
     for p in sorted({p for r in reports for p in r["benign_personas"]}):
@@ -106,7 +110,9 @@ def simulate(out: Path, seed: int, scale: float) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("weeks", nargs="*", type=Path, help="directories written by aisac simulate")
-    ap.add_argument("--seeds", nargs="*", type=int, default=[], help="simulate these weeks first (aisac simulate)")
+    ap.add_argument(
+        "--seeds", nargs="*", type=int, default=[], help="simulate these weeks first (aisac simulate)"
+    )
     ap.add_argument("--scale", type=float, default=0.3, help="with --seeds: the simulator's scale")
     ap.add_argument("--policy", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "enforce_replay.json")
