@@ -63,11 +63,16 @@ STRONG, WEAK, PROMPT = 0, 1, 2
 
 class LinkGraph:
     """Per key: [accounts on it, flagged, vetted clean, their one organisation or mixed, young accounts,
-    its Kind]."""
+    its Kind]. Two small sets name the few keys that can matter, so that most of a request's keys are
+    ruled out by a probe of a set that stays in cache rather than of the table of every key ever seen:
+    `flagged` (keys with flagged accounts on them) and `crowds` (card or prompt keys shared by at least
+    `cluster_min` accounts of several organisations)."""
 
     def __init__(self, cfg: Links):
         self.cfg = cfg
         self.keys: dict[str, list] = {}
+        self.flagged: set[str] = set()
+        self.crowds: set[str] = set()
         self.weights = {p: getattr(cfg.weights, f) for p, f in PREFIXES.items()}
         self._kinds = {
             p: Kind(
@@ -116,7 +121,7 @@ class LinkGraph:
             links.add(k)
             st = self.keys.get(k)
             if st is None:
-                self.keys[k] = [1, status == FLAGGED, status == CLEAN, org, young, self.kind(k)]
+                st = self.keys[k] = [1, status == FLAGGED, status == CLEAN, org, young, self.kind(k)]
             else:
                 st[0] += 1
                 st[4] += young
@@ -124,22 +129,32 @@ class LinkGraph:
                 st[2] += status == CLEAN
                 if org is None or st[3] != org:
                     st[3] = _MIXED  # accounts without an organisation are each their own customer
+                if st[5].cluster and st[0] >= self.cfg.cluster_min and st[3] == _MIXED:
+                    self.crowds.add(k)  # for good: counts only grow and a mixed key stays mixed
+            if st[1]:
+                self.flagged.add(k)
 
     def set_status(self, links: set[str], old: int, new: int) -> None:
         df, dc = (new == FLAGGED) - (old == FLAGGED), (new == CLEAN) - (old == CLEAN)
+        flagged = self.flagged
         for k in links:
             st = self.keys[k]
             st[1] += df
             st[2] += dc
+            if df:
+                if st[1]:
+                    flagged.add(k)
+                else:
+                    flagged.discard(k)
 
     def cluster(self, keys) -> float:
         """Share of young accounts on the most-shared card or template that spans several organisations and
         at least `cluster_min` accounts: a crowd of fresh accounts on one card or prompt is a sybil farm
         even before any of them behaves badly; established customers sharing a prompt are not."""
-        best, counts, least = 0.0, self.keys, self.cfg.cluster_min
+        best, counts, crowds = 0.0, self.keys, self.crowds
         for k in keys:
-            st = counts.get(k)
-            if st is not None and st[5].cluster and st[0] >= least and st[3] == _MIXED:
+            if k in crowds:
+                st = counts[k]
                 best = max(best, st[4] / st[0])
         return best
 
@@ -170,18 +185,19 @@ class LinkGraph:
         """
         miss, miss_weak, top, top_s = 1.0, 1.0, None, 0.0
         prompt_s = prompt_cov = 0.0
-        counts, cfg = self.keys, self.cfg
+        counts, cfg, hot = self.keys, self.cfg, self.flagged
         own_flagged, own_clean = status == FLAGGED, status == CLEAN
         for k in keys:
-            st = counts.get(k)
-            if st is None or not st[1]:
+            if k not in hot:
                 if k not in burned or k in ignore:
                     continue  # the common case: nobody flagged on this key
+                st = counts.get(k)
                 kind = st[5] if st is not None else self.kind(k)
                 s = 0.0
             elif k in ignore:
                 continue
             else:
+                st = counts[k]
                 kind = st[5]
                 s = 0.0
                 if org is None or st[3] != org:
