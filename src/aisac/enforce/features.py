@@ -155,7 +155,7 @@ class AccountFeatures:
             out["template_reuse"] = 1.0 - len(self.tmpls) / min(self.n_msgs, CAP)
         span_days = (self.last_t - self.first_t) / 86400.0
         if span_days >= 0.5:
-            active = sum(1 for h in self.hours if h)
+            active = 24 - self.hours.count(0)
             out["round_the_clock"] = (active / 24.0) * min(1.0, span_days)
         if self.gap_n >= 10 and self.gap_mean > 0:
             cv = math.sqrt(self.gap_m2 / self.gap_n) / self.gap_mean
