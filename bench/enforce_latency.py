@@ -69,6 +69,20 @@ def warm(guard: Guard, accounts: int) -> None:
         )
 
 
+def full_gc_pause() -> dict:
+    """What one full collection costs with the warm state tracked, and after it is frozen (`settle_gc`)."""
+    t = time.perf_counter()
+    gc.collect()
+    tracked, pause = len(gc.get_objects()), time.perf_counter() - t
+    gc.collect(1)
+    gc.freeze()
+    t = time.perf_counter()
+    gc.collect()
+    frozen = time.perf_counter() - t
+    gc.unfreeze()
+    return {"tracked_objects": tracked, "pause_ms": round(pause * 1000, 1), "pause_ms_frozen": round(frozen * 1000, 2)}
+
+
 def _pct(ns: np.ndarray) -> dict:
     us = ns / 1000.0
     return {
@@ -107,7 +121,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     guard = Guard()
     warm(guard, args.accounts)
-    res: dict = {}
+    res: dict = {"full_gc": full_gc_pause()}
     if args.log is not None:
         # A real traffic mix, in time order, on top of the warm accounts (its own times come later).
         week = [r for batch in time_ordered([args.log]) for r in batch][: args.requests]
