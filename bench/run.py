@@ -22,6 +22,8 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("hub_concurrency.py", ["--writers", "10", "--readers", "10", "--seconds", "60"]),
     ("enforce_latency.py", ["--accounts", "100000", "--requests", "300000"]),
     ("enforce_http.py", ["--seconds", "10"]),  # needs wrk (Debian package)
+    ("enforce_redis.py", ["--accounts", "20000", "--requests", "40000"]),  # needs redis-server
+    ("enforce_instructions.py", ["--accounts", "10000", "--requests", "10000"]),  # needs valgrind
     ("enforce_replay.py", ["--seeds", "201", "202", "203"]),
     ("watermark_bench.py", ["--out", str(OUT)]),  # the transformer tier runs when torch (the bench extra) is in
 ]

@@ -43,11 +43,7 @@ def test_decide_single_batch_and_bad_bodies(served) -> None:
     srv, guard, _ = served
     with httpx.Client(base_url=srv.url) as c:
         r = c.post("/v1/decide", json={"account.id": "a", "time": iso(T0), "client.address": "192.0.2.1"})
-        assert (
-            r.status_code == 200
-            and r.json()["action"] == "allow"
-            and r.json()["policy_version"] == guard.version
-        )
+        assert r.status_code == 200 and r.json()["action"] == "allow" and r.json()["policy_version"] == guard.version
         r = c.post("/v1/decide", content=b"{not json")
         assert r.status_code == 200 and r.json()["fault"] == "malformed"
         r = c.post("/v1/decide/batch", json=[{"account.id": "a", "time": iso(T0 + 1)}, {"bad": 1}, 17])
@@ -70,9 +66,7 @@ def test_appeal_reversed_end_to_end(served, traffic: Traffic, tmp_path) -> None:
     records = traffic.sorted_records()
     with httpx.Client(base_url=srv.url) as c:
         decisions = c.post("/v1/decide/batch", json=records).json()["decisions"]
-        blocked = [
-            d for d, r in zip(decisions, records, strict=True) if r["account.id"] == "ring-0" and d["message"]
-        ]
+        blocked = [d for d, r in zip(decisions, records, strict=True) if r["account.id"] == "ring-0" and d["message"]]
         assert blocked[-1]["outcome"] == "blocked"
         reference, message = blocked[-1]["reference"], blocked[-1]["message"]
         assert reference in message and "appeal" in message.lower()
@@ -134,13 +128,9 @@ def test_appeal_reversed_end_to_end(served, traffic: Traffic, tmp_path) -> None:
         assert res.exit_code == 1 and "already upheld" in res.output
 
         out = tmp_path / "fp.csv"
-        CliRunner().invoke(
-            cli, ["appeals", "export-labels", "--out", str(out), *analyst], catch_exceptions=False
-        )
+        CliRunner().invoke(cli, ["appeals", "export-labels", "--out", str(out), *analyst], catch_exceptions=False)
         rows = list(csv.DictReader(out.open()))
-        assert rows == [
-            {"account_id": "ring-0", "label": "benign", "persona": f"appeal:{filed['id']}", "campaign": ""}
-        ]
+        assert rows == [{"account_id": "ring-0", "label": "benign", "persona": f"appeal:{filed['id']}", "campaign": ""}]
 
 
 def test_denied_appeal_keeps_the_action_and_is_audited(tmp_path, traffic: Traffic) -> None:
@@ -176,8 +166,10 @@ def test_failed_reversal_leaves_the_appeal_open(tmp_path, monkeypatch) -> None:
     assert desk.list()[0]["status"] == "open" and desk.false_positives() == []
 
 
-def test_guard_serve_cli_with_redis_state(redis_url, tmp_path) -> None:
-    """`aisac guard serve --redis` as a real process: decisions over HTTP, standings shared through Redis."""
+@pytest.mark.parametrize("mirror", [False, True])
+def test_guard_serve_cli_with_redis_state(redis_url, tmp_path, mirror: bool) -> None:
+    """`aisac guard serve --redis [--redis-mirror]` as a real process: decisions over HTTP, standings shared
+    through Redis (with the mirror, once the change note has arrived)."""
     import subprocess
     import sys
     import time
@@ -205,6 +197,7 @@ def test_guard_serve_cli_with_redis_state(redis_url, tmp_path) -> None:
             str(tmp_path / "a.sqlite"),
             "--analyst-token",
             TOKEN,
+            *(["--redis-mirror"] if mirror else []),
         ],
     )
     try:
@@ -221,9 +214,12 @@ def test_guard_serve_cli_with_redis_state(redis_url, tmp_path) -> None:
         RedisState(redis_url, prefix).record(
             "acct-x", {"action": "suspend", "rules": ["r"], "reference": "R-1", "evidence": {}}
         )
-        d = httpx.post(
-            url + "/v1/decide", json={"account.id": "acct-x", "client.address": "192.0.2.1"}
-        ).json()
+        deadline = time.time() + (5 if mirror else 0)
+        while True:
+            d = httpx.post(url + "/v1/decide", json={"account.id": "acct-x", "client.address": "192.0.2.1"}).json()
+            if d["outcome"] == "blocked" or time.time() > deadline:
+                break
+            time.sleep(0.01)
         assert d["outcome"] == "blocked" and d["reference"] == "R-1" and "R-1" in d["message"]
         ok = httpx.post(url + "/v1/decide", json={"account.id": "acct-y"}).json()
         assert ok["action"] == "allow"
@@ -244,9 +240,7 @@ def test_decide_endpoint_answers_any_body(tmp_path) -> None:
     ):
         json_values = st.recursive(
             st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-            lambda inner: (
-                st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3)
-            ),
+            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3),
             max_leaves=8,
         )
         bodies = st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode())

@@ -53,6 +53,9 @@ def serve(
         str | None, typer.Option("--redis", help="share state through Redis at this URL")
     ] = None,
     redis_prefix: str = "aisac:",
+    redis_mirror: Annotated[
+        bool, typer.Option(help="keep a local mirror of the shared state, current through Redis pub/sub")
+    ] = False,
     appeals_db: Annotated[Path, typer.Option(help="SQLite file of appeals and audit")] = Path(
         "appeals.sqlite"
     ),
@@ -63,16 +66,15 @@ def serve(
     """Serve POST /v1/decide, /v1/decide/batch and the appeals endpoints."""
     import time
 
-    import uvicorn
-
     from aisac.enforce.appeals import AppealDesk
-    from aisac.enforce.server import create_app
-    from aisac.enforce.state import MemoryState, RedisState
+    from aisac.enforce.server import create_app, run
+    from aisac.enforce.state import MemoryState, MirroredRedisState, RedisState
 
-    state = RedisState(redis_url, redis_prefix) if redis_url else MemoryState()
+    shared = MirroredRedisState if redis_mirror else RedisState
+    state = shared(redis_url, redis_prefix) if redis_url else MemoryState()
     guard = _guard(policy, seed_accounts, seed_campaigns, state=state, clock=time.time)
     app = create_app(guard, AppealDesk(appeals_db, guard), analyst_token)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    run(app, host, port)
 
 
 @enforce_app.command("replay")

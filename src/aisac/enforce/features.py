@@ -80,15 +80,16 @@ class AccountFeatures:
         cfg: Detection,
     ) -> None:
         self.n += 1
+        last = self.last_t
         if self.first_t < 0:
             self.first_t = t
-        elif t >= self.last_t:
-            gap = t - self.last_t
+        elif t >= last:
+            gap = t - last
             self.gap_n += 1
             d = gap - self.gap_mean
             self.gap_mean += d / self.gap_n
             self.gap_m2 += d * (gap - self.gap_mean)
-        if t > self.last_t:
+        if t > last:
             self.last_t = t
         self.hours[int(t // 3600) % 24] += 1
         if output_tokens is not None and input_tokens is not None:
@@ -100,17 +101,29 @@ class AccountFeatures:
         if multi_turn is not None:
             self.n_msgs += 1
             self.single += not multi_turn
-            if template is not None and (template in self.tmpls or len(self.tmpls) < CAP):
-                self.tmpls[template] = self.tmpls.get(template, 0) + 1
+            if template is not None:
+                tmpls = self.tmpls
+                c = tmpls.get(template)
+                if c is not None:
+                    tmpls[template] = c + 1
+                elif len(tmpls) < CAP:
+                    tmpls[template] = 1
         if conversation is not None:
             self.n_conv += 1
-            if conversation in self.convs:
+            convs = self.convs
+            if conversation in convs:
                 self.conv_seen += 1
-            elif len(self.convs) < CONV_CAP:
-                self.convs.add(conversation)
+            elif len(convs) < CONV_CAP:
+                convs.add(conversation)
         if params is not None:
             self.n_params += 1
-            self._count(self.params, params, "params_max")
+            counts = self.params
+            c = counts.get(params)
+            if c is not None or len(counts) < CAP:
+                c = (c or 0) + 1
+                counts[params] = c
+                if c > self.params_max:
+                    self.params_max = c
         if choice_count is not None and choice_count > 1:
             self.multi_choice += 1
 
@@ -121,16 +134,6 @@ class AccountFeatures:
     def coverage(self, key: str) -> float:
         """Share of the account's requests with messages that used this prompt key (1 use if unknown)."""
         return self.uses.get(key, 1) / max(self.n_msgs, 1)
-
-    def _count(self, counts: dict, key: object, best: str) -> None:
-        c = counts.get(key)
-        if c is None:
-            if len(counts) >= CAP:
-                return
-            c = 0
-        counts[key] = c + 1
-        if c + 1 > getattr(self, best):
-            setattr(self, best, c + 1)
 
     def shape(self, cfg: Detection) -> dict[str, float]:
         """Each available feature in [0, 1] (1 = distillation-like); absent evidence is left out."""
@@ -152,7 +155,7 @@ class AccountFeatures:
             out["template_reuse"] = 1.0 - len(self.tmpls) / min(self.n_msgs, CAP)
         span_days = (self.last_t - self.first_t) / 86400.0
         if span_days >= 0.5:
-            active = sum(1 for h in self.hours if h)
+            active = 24 - self.hours.count(0)
             out["round_the_clock"] = (active / 24.0) * min(1.0, span_days)
         if self.gap_n >= 10 and self.gap_mean > 0:
             cv = math.sqrt(self.gap_m2 / self.gap_n) / self.gap_mean

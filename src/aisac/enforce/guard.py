@@ -7,6 +7,7 @@ read, or an internal error, yields the policy's safe default and is counted in `
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import time as _time
@@ -37,6 +38,24 @@ LINKED, LINKED_RESCORE = 0.5, 4
 IDENTITY_CAP = 8
 #: The campaign key of campaign evidence that came from the batch detector's seed files.
 DETECTOR_CAMPAIGN = "detector-campaign"
+#: A standing's action label -> Action, without parsing it on every request.
+_ACTION = {a.label: a for a in Action}
+_LABEL = {a: a.label for a in Action}
+
+
+def settle_gc() -> None:
+    """Move everything alive now out of the collector's reach (`gc.freeze`), after a young collection.
+
+    Why: the guard's state is millions of small long-lived objects (accounts, feature counters, link
+    counts) with no reference cycles. CPython's full collection walks every tracked object and runs each
+    time the long-lived population grows by a quarter, so a gateway whose state keeps growing pays pauses
+    of tens to hundreds of milliseconds on whichever request triggers it. Frozen objects are never walked
+    again; young collections stay as they are, so cyclic garbage made by the request path is still freed.
+    Call it after warm-up and then now and again (the HTTP server does it every `SETTLE_EVERY_S`); the cost
+    is one young collection. The trade: a cycle that is still alive when frozen is never collected.
+    """
+    gc.collect(1)
+    gc.freeze()
 
 
 @dataclass(slots=True)
@@ -48,7 +67,6 @@ class Decision:
     account_id: str | None
     policy_version: str
     rules: tuple[str, ...] = ()
-    reason: str = ""
     message: str | None = None
     reference: str | None = None
     limits: Mapping[str, Any] | None = None
@@ -57,9 +75,19 @@ class Decision:
     account_score: float = 0.0
     campaign_score: float = 0.0
 
+    @property
+    def reason(self) -> str:
+        """Why, in words; built on demand (most callers never read it, and formatting costs per request)."""
+        if self.fault is not None:
+            return f"safe default after {self.fault}"
+        if self.action == Action.ALLOW:
+            return ""
+        rules = ", ".join(self.rules)
+        return f"{rules}: account score {self.account_score:.2f}, campaign score {self.campaign_score:.2f}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "action": self.action.label,
+            "action": _LABEL[self.action],
             "outcome": self.outcome,
             "account_id": self.account_id,
             "policy_version": self.policy_version,
@@ -89,6 +117,8 @@ class _Account:
         "features",
         "jurisdiction",
         "links",
+        "msg",
+        "msg_ref",
         "nets",
         "org",
         "pathway",
@@ -124,6 +154,9 @@ class _Account:
         #: Memo of the last policy evaluation and the evidence it was made on.
         self.ev_key: tuple | None = None
         self.ev: tuple[Action, tuple[str, ...]] = (Action.ALLOW, ())
+        #: Memo of the customer message: it only changes with the standing's reference (or its action).
+        self.msg_ref: tuple[Action, str] | None = None
+        self.msg: str | None = None
 
 
 class Guard:
@@ -154,6 +187,8 @@ class Guard:
         self._clock = clock
         self._hwm = float("-inf")
         self._sigs = Signatures.of(self.policy)
+        self._any_sigs = bool(self._sigs.exact or self._sigs.ua_contains)
+        self._young_s = self.det.links.young_days * 86400
         th = self.policy.throttle
         self._rate = th.requests_per_minute / 60.0
         self._burst = th.burst
@@ -163,7 +198,9 @@ class Guard:
             "choice_count": dg.choice_count,
             "reasoning": dg.reasoning,
         }
-        self._link_on = {p: w > 0 for p, w in self.links.weights.items()}
+        on = {p: w > 0 for p, w in self.links.weights.items()}
+        self._on_pay, self._on_ip, self._on_net, self._on_ua = on["pay"], on["ip"], on["net"], on["ua"]
+        self._on_tpl, self._on_sys, self._on_dom = on["tpl"], on["sys"], on["dom"]
 
     # -- public API ---------------------------------------------------------------------------------------
 
@@ -241,9 +278,7 @@ class Guard:
     def _safe(self, account_id: str | None, kind: str, detail: str) -> Decision:
         self._fault(kind, detail)
         action = self.policy.safe_default
-        return Decision(
-            action, OUTCOME_OF[action], account_id, self.version, (), f"safe default after {kind}", fault=kind
-        )
+        return Decision(action, OUTCOME_OF[action], account_id, self.version, fault=kind)
 
     def _time(self, req: Request) -> float:
         t, c = req.time, self.policy.clock
@@ -277,30 +312,28 @@ class Guard:
         return acct
 
     def _keys(self, req: Request, template: str | None, system: str | None) -> tuple[str, ...]:
-        on, keys = self._link_on, []
-        if req.payment and on["pay"]:
+        keys = []
+        if req.payment and self._on_pay:
             keys.append("pay:" + req.payment)
         if req.address:
-            if on["ip"]:
+            if self._on_ip:
                 keys.append("ip:" + req.address)
-            if on["net"] and (block := self.links.block(req.address)) is not None:
+            if self._on_net and (block := self.links.block(req.address)) is not None:
                 keys.append("net:" + block)
-        if req.user_agent and on["ua"]:
+        if req.user_agent and self._on_ua:
             keys.append("ua:" + req.user_agent)
-        if template and on["tpl"]:
+        if template and self._on_tpl:
             keys.append("tpl:" + template)
-        if system and on["sys"]:
+        if system and self._on_sys:
             keys.append("sys:" + system)
-        if req.email_domain and on["dom"]:
+        if req.email_domain and self._on_dom:
             keys.append("dom:" + req.email_domain.lower())
         return tuple(keys)
 
     def _decide(self, req: Request) -> Decision:
         if req.faults:
             for f in req.faults:
-                self._fault(
-                    "unknown_field" if f.startswith("unknown") else "bad_field", f"{req.account_id}: {f}"
-                )
+                self._fault("unknown_field" if f.startswith("unknown") else "bad_field", f"{req.account_id}: {f}")
         t = self._time(req)
         aid = req.account_id
         acct = self.accounts.get(aid) or self._new_account(aid)
@@ -344,12 +377,12 @@ class Guard:
             f.use("sys:" + system)
         known = acct.links.issuperset(keys)
         if len(acct.links) < ACCOUNT_KEYS and not known:
-            young = acct.created_at is not None and t - acct.created_at < self.det.links.young_days * 86400
+            young = acct.created_at is not None and t - acct.created_at < self._young_s
             self.links.attach(acct.links, acct.status, keys, acct.org, young)
         snap = self.state.lookup(aid, keys)
         if snap.burned:
             acct.burned |= snap.burned
-        if self._sigs.exact or self._sigs.ua_contains:
+        if self._any_sigs:
             hits = self._sigs.hits(
                 {
                     "payment": req.payment,
@@ -366,10 +399,11 @@ class Guard:
 
         clear = Clearance.of(snap.allowed) if snap.allowed else None
         ignore = clear.keys if clear else frozenset()
-        since = f.n - acct.scored_n
+        n, det = f.n, self.det
+        since = n - acct.scored_n
         if (
-            since >= self.det.rescore_every
-            or f.n == self.det.min_requests
+            since >= det.rescore_every
+            or n == det.min_requests
             or clear is not None
             # tied to a campaign but not yet stopped: watch closely
             or (since >= LINKED_RESCORE and acct.campaign >= LINKED and snap.standing is None)
@@ -378,12 +412,10 @@ class Guard:
         if acct.created_at is not None:
             acct.age_days = float((t - acct.created_at) // 86400)  # whole days: the evidence changes daily
         campaign, ckey, cluster = acct.campaign, acct.campaign_key, acct.cluster
-        if not known or snap.burned or f.n <= self.det.min_requests:
+        if not known or snap.burned or n <= det.min_requests:
             # New keys, burned keys or a new account: look now. Otherwise the account's keys were all
             # weighed at its last rescore, which runs every few requests.
-            now, now_key = self.links.campaign(
-                keys, acct.status, acct.links, snap.burned, ignore, acct.org, f.coverage
-            )
+            now, now_key = self.links.campaign(keys, acct.status, acct.links, snap.burned, ignore, acct.org, f.coverage)
             if now > campaign:
                 campaign, ckey = now, now_key
             cluster = max(cluster, self.links.cluster(keys))
@@ -399,12 +431,11 @@ class Guard:
             jurisdiction,
             acct.age_days,
             flagged,
-            self.compiled.requests_band(f.n),
+            self.compiled.requests_band(n),
+            acct.pathway,
         )
         if ev_key != acct.ev_key:
-            evidence = Evidence(
-                score, campaign, f.n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged, cluster
-            )
+            evidence = Evidence(score, campaign, n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged, cluster)
             acct.ev = self.compiled.evaluate(evidence)
             acct.ev_key = ev_key
         action, rules = acct.ev
@@ -436,9 +467,7 @@ class Guard:
         if status != acct.status:
             self.links.set_status(acct.links, acct.status, status)
             acct.status = status
-        full, key = self.links.campaign(
-            acct.links, status, acct.links, acct.burned, ignore, acct.org, f.coverage
-        )
+        full, key = self.links.campaign(acct.links, status, acct.links, acct.burned, ignore, acct.org, f.coverage)
         if acct.seed_campaign > full and DETECTOR_CAMPAIGN not in ignore:
             full, key = acct.seed_campaign, DETECTOR_CAMPAIGN
         acct.campaign, acct.campaign_key = full, key
@@ -457,17 +486,16 @@ class Guard:
     ) -> Decision:
         st = snap.standing
         reference = None
+        held = Action.ALLOW
         if st is not None:
-            held = Action[st["action"].upper()]
+            held = _ACTION.get(st["action"]) or Action[st["action"].upper()]
             reference = st["reference"]
             if held in STICKY and held >= action:
                 action, rules = held, tuple(st["rules"])
-        if action >= Action.THROTTLE and (st is None or action > Action[st["action"].upper()]):
+        if action >= Action.THROTTLE and (st is None or action > held):
             reference = self._record(aid, acct, action, rules, t, campaign, ckey)
         if action == Action.ALLOW:
-            return Decision(
-                action, "served", aid, self.version, (), "", account_score=acct.score, campaign_score=campaign
-            )
+            return Decision(action, "served", aid, self.version, account_score=acct.score, campaign_score=campaign)
         outcome, wait, limits = OUTCOME_OF[action], None, None
         if action == Action.THROTTLE:
             wait = self.state.take(aid, self._rate, self._burst, t)
@@ -477,15 +505,17 @@ class Guard:
                 wait = None
         elif action == Action.DEGRADE:
             limits = self._limits
-        reason = f"{', '.join(rules)}: account score {acct.score:.2f}, campaign score {campaign:.2f}"
-        message = self.policy.message(action, reference) if action >= Action.THROTTLE and reference else None
+        message = None
+        if action >= Action.THROTTLE and reference:
+            if acct.msg_ref != (action, reference):
+                acct.msg_ref, acct.msg = (action, reference), self.policy.message(action, reference)
+            message = acct.msg
         return Decision(
             action,
             outcome,
             aid,
             self.version,
             rules,
-            reason,
             message,
             reference,
             limits,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
+from typing import NamedTuple
 
 from aisac.enforce.policy import Links
 
@@ -48,14 +49,44 @@ UNKNOWN, CLEAN, FLAGGED = 0, 1, 2
 _MIXED = "\x00mixed"
 
 
+class Kind(NamedTuple):
+    """What a key's prefix makes of it, looked up once per key instead of parsing the prefix per request."""
+
+    weight: float
+    popular: bool
+    group: int  # STRONG, WEAK or PROMPT: how it adds up in `campaign`
+    cluster: bool
+
+
+STRONG, WEAK, PROMPT = 0, 1, 2
+
+
 class LinkGraph:
-    """Per key: [accounts on it, flagged, vetted clean, their one organisation or mixed, young accounts]."""
+    """Per key: [accounts on it, flagged, vetted clean, their one organisation or mixed, young accounts,
+    its Kind]. Two small sets name the few keys that can matter, so that most of a request's keys are
+    ruled out by a probe of a set that stays in cache rather than of the table of every key ever seen:
+    `flagged` (keys with flagged accounts on them) and `crowds` (card or prompt keys shared by at least
+    `cluster_min` accounts of several organisations)."""
 
     def __init__(self, cfg: Links):
         self.cfg = cfg
-        self.keys: dict[str, list[int]] = {}
+        self.keys: dict[str, list] = {}
+        self.flagged: set[str] = set()
+        self.crowds: set[str] = set()
         self.weights = {p: getattr(cfg.weights, f) for p, f in PREFIXES.items()}
+        self._kinds = {
+            p: Kind(
+                w,
+                f"{p}:".startswith(_POPULAR),
+                PROMPT if f"{p}:".startswith(_PROMPT) else WEAK if f"{p}:".startswith(_WEAK) else STRONG,
+                f"{p}:".startswith(_CLUSTER),
+            )
+            for p, w in self.weights.items()
+        }
         self._blocks: dict[str, str | None] = {}
+
+    def kind(self, key: str) -> Kind:
+        return self._kinds[key.split(":", 1)[0]]
 
     def block(self, address: str) -> str | None:
         """The /24 (IPv4) or /48 (IPv6) holding `address`; None when it is not an address. Memoised."""
@@ -90,7 +121,7 @@ class LinkGraph:
             links.add(k)
             st = self.keys.get(k)
             if st is None:
-                self.keys[k] = [1, status == FLAGGED, status == CLEAN, org, young]
+                st = self.keys[k] = [1, status == FLAGGED, status == CLEAN, org, young, self.kind(k)]
             else:
                 st[0] += 1
                 st[4] += young
@@ -98,47 +129,34 @@ class LinkGraph:
                 st[2] += status == CLEAN
                 if org is None or st[3] != org:
                     st[3] = _MIXED  # accounts without an organisation are each their own customer
+                if st[5].cluster and st[0] >= self.cfg.cluster_min and st[3] == _MIXED:
+                    self.crowds.add(k)  # for good: counts only grow and a mixed key stays mixed
+            if st[1]:
+                self.flagged.add(k)
 
     def set_status(self, links: set[str], old: int, new: int) -> None:
         df, dc = (new == FLAGGED) - (old == FLAGGED), (new == CLEAN) - (old == CLEAN)
+        flagged = self.flagged
         for k in links:
             st = self.keys[k]
             st[1] += df
             st[2] += dc
-
-    def strength(self, key: str, status: int, own: set[str], org: str | None = None) -> float:
-        """How strongly sharing `key` ties an account to flagged others, in [0, 1]: the share of flagged
-        among the *vetted* other accounts on it (accounts too new to judge neither condemn nor excuse; for
-        popular key types every other account dilutes), discounted by how many clean accounts share it."""
-        st = self.keys.get(key)
-        if st is None or (org is not None and st[3] == org):
-            return 0.0  # shared only inside one organisation: one customer's own accounts, not a campaign
-        counted = key in own  # the account itself is on the key's counts only once attached
-        flagged = st[1] - (counted and status == FLAGGED)
-        if flagged <= 0:
-            return 0.0
-        clean = st[2] - (counted and status == CLEAN)
-        if key.startswith(_POPULAR):
-            clean = st[0] - counted - flagged  # phrasing and software are shared by crowds: all others dilute
-        share = flagged / (flagged + clean)
-        conf = min(1.0, flagged / self.cfg.min_flagged)
-        rare = self.cfg.rare_accounts
-        return self.weights[key.split(":", 1)[0]] * share * conf * rare / (rare + clean)
+            if df:
+                if st[1]:
+                    flagged.add(k)
+                else:
+                    flagged.discard(k)
 
     def cluster(self, keys) -> float:
         """Share of young accounts on the most-shared card or template that spans several organisations and
         at least `cluster_min` accounts: a crowd of fresh accounts on one card or prompt is a sybil farm
         even before any of them behaves badly; established customers sharing a prompt are not."""
-        best = 0.0
+        best, counts, crowds = 0.0, self.keys, self.crowds
         for k in keys:
-            if k.startswith(_CLUSTER):
-                st = self.keys.get(k)
-                if st is not None and st[0] >= self.cfg.cluster_min and st[3] == _MIXED:
-                    best = max(best, st[4] / st[0])
+            if k in crowds:
+                st = counts[k]
+                best = max(best, st[4] / st[0])
         return best
-
-    def burned_strength(self, key: str) -> float:
-        return self.weights[key.split(":", 1)[0]] * self.cfg.burned
 
     def campaign(
         self,
@@ -152,36 +170,61 @@ class LinkGraph:
     ) -> tuple[float, str | None]:
         """Noisy-or of the keys' strengths (a burned key counts at least its burned strength); top key.
 
+        A key's strength ties an account to flagged others, in [0, 1]: the share of flagged among the
+        *vetted* other accounts on it (accounts too new to judge neither condemn nor excuse; for popular key
+        types every other account dilutes), discounted by how many clean accounts share it; nothing when
+        only one organisation's accounts share it (one customer's own accounts, not a campaign).
+
         Weak keys (address, block, user agent, e-mail domain) together count at most `weak_cap`: they are
         shared by strangers behind NATs and proxies or using one SDK or mail provider, so they corroborate
         but never condemn on their own. Prompt keys (template, system prompt) count as strongly as the
         share of the account's requests that use tainted prompts (`coverage`): a router passing a few of
         a campaign's prompts among many customers' is not the campaign, an account sending nothing else is.
+
+        One pass, no helper calls per key: this runs on most requests of the guard's hot path.
         """
         miss, miss_weak, top, top_s = 1.0, 1.0, None, 0.0
         prompt_s = prompt_cov = 0.0
-        counts = self.keys
+        counts, cfg, hot = self.keys, self.cfg, self.flagged
+        own_flagged, own_clean = status == FLAGGED, status == CLEAN
         for k in keys:
-            st = counts.get(k)
-            if ((st is None or not st[1]) and k not in burned) or k in ignore:
-                continue  # the common case: nobody flagged on this key
-            s = self.strength(k, status, own, org)
+            if k not in hot:
+                if k not in burned or k in ignore:
+                    continue  # the common case: nobody flagged on this key
+                st = counts.get(k)
+                kind = st[5] if st is not None else self.kind(k)
+                s = 0.0
+            elif k in ignore:
+                continue
+            else:
+                st = counts[k]
+                kind = st[5]
+                s = 0.0
+                if org is None or st[3] != org:
+                    counted = k in own  # the account itself is on the key's counts only once attached
+                    flagged = st[1] - (counted and own_flagged)
+                    if flagged > 0:
+                        clean = st[0] - counted - flagged if kind.popular else st[2] - (counted and own_clean)
+                        share = flagged / (flagged + clean)
+                        conf = min(1.0, flagged / cfg.min_flagged)
+                        rare = cfg.rare_accounts
+                        s = kind.weight * share * conf * rare / (rare + clean)
             if k in burned:
-                s = max(s, self.burned_strength(k))
+                s = max(s, kind.weight * cfg.burned)
             if s <= 0.0:
                 continue
-            if k.startswith(_PROMPT):
+            if kind.group == PROMPT:
                 if s >= _TAINTED:
                     prompt_s = max(prompt_s, s)
                     prompt_cov += coverage(k) if coverage else 1.0
-            elif k.startswith(_WEAK):
+            elif kind.group == WEAK:
                 miss_weak *= 1.0 - s
             else:
                 miss *= 1.0 - s
             if s > top_s:
                 top, top_s = k, s
-        miss *= 1.0 - prompt_s * min(1.0, prompt_cov / self.cfg.prompt_share_full)
-        return 1.0 - miss * (1.0 - min(1.0 - miss_weak, self.cfg.weak_cap)), top
+        miss *= 1.0 - prompt_s * min(1.0, prompt_cov / cfg.prompt_share_full)
+        return 1.0 - miss * (1.0 - min(1.0 - miss_weak, cfg.weak_cap)), top
 
     def burnable(self, links: set[str]) -> list[str]:
         """Keys of a suspended account worth burning: shared by at least two flagged accounts, which are the

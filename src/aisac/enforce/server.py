@@ -7,16 +7,22 @@ endpoint amortises HTTP overhead for gateways that can group requests.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Literal
 
 import orjson
+import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException
 from pydantic import BaseModel, Field
 
 from aisac.enforce.appeals import AppealDesk, AppealError
-from aisac.enforce.guard import Guard
+from aisac.enforce.guard import Guard, settle_gc
 
 MAX_BATCH = 10_000
+#: How often the server settles the collector (see `settle_gc`): the state grows with traffic.
+SETTLE_EVERY_S = 60.0
 
 
 class AppealIn(BaseModel):
@@ -83,7 +89,7 @@ class DecideFastPath:
 
 def create_app(guard: Guard, desk: AppealDesk, analyst_token: str | None = None) -> DecideFastPath:
     """The guard's HTTP API: the decision routes on the fast path, appeals and analyst routes in FastAPI."""
-    app = FastAPI(title="aisac guard", version=guard.version)
+    app = FastAPI(title="aisac guard", version=guard.version, lifespan=_lifespan)
 
     def analyst(x_analyst_token: str | None = Header(default=None)) -> None:
         if analyst_token is not None and x_analyst_token != analyst_token:
@@ -125,3 +131,35 @@ def create_app(guard: Guard, desk: AppealDesk, analyst_token: str | None = None)
         return guard.evidence(account_id)
 
     return DecideFastPath(app, guard)
+
+
+async def _settle_now_and_then(every_s: float) -> None:
+    while True:
+        await asyncio.sleep(every_s)
+        settle_gc()
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Settle the collector once started and every SETTLE_EVERY_S while serving (see `settle_gc`)."""
+    settle_gc()
+    settler = asyncio.get_running_loop().create_task(_settle_now_and_then(SETTLE_EVERY_S))
+    yield
+    settler.cancel()
+
+
+def run(app: DecideFastPath, host: str, port: int) -> None:
+    """Serve with uvicorn on one event loop, tuned for the decision routes: httptools and uvloop; no
+    proxy-header rewriting (gateways call the guard directly and it never reads X-Forwarded-For; the
+    rewrite costs a tenth of an empty request) and no Server header."""
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        http="auto",  # httptools and uvloop where installed (all but Windows)
+        loop="auto",
+    )

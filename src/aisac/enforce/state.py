@@ -8,11 +8,13 @@ shared is what has been *decided*.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
 import orjson
 import redis
+from redis.client import PubSubWorkerThread
 from redis.exceptions import WatchError
 
 Standing = dict  # {"action", "rules", "policy_version", "since", "reference", "evidence"}
@@ -23,7 +25,13 @@ AllowEntry = dict  # {"rules", "account_score", "campaign_score", "keys", "appea
 class Snapshot:
     standing: Standing | None
     allowed: tuple[AllowEntry, ...]
-    burned: set[str]
+    burned: set[str] | frozenset[str]  # read-only
+
+
+#: The burned keys of a request that has none (most): one shared empty set instead of a new one each time.
+_NONE_BURNED: frozenset[str] = frozenset()
+#: The snapshot of most requests (no standing, no allow-list, nothing burned), shared; snapshots are read-only.
+_NOTHING = Snapshot(None, (), _NONE_BURNED)
 
 
 class State(Protocol):
@@ -33,6 +41,21 @@ class State(Protocol):
     def lift(self, account: str, entry: AllowEntry) -> None: ...
     def burn(self, keys: list[str], ref: str) -> None: ...
     def take(self, account: str, rate_per_s: float, burst: float, now: float) -> float: ...
+
+
+def _snapshot(
+    standings: dict[str, Standing],
+    allowed: dict[str, tuple[AllowEntry, ...]],
+    burned: dict[str, str],
+    account: str,
+    keys: tuple[str, ...],
+) -> Snapshot:
+    """A request's view of state held in local dicts; no allocation when there is nothing to see."""
+    if burned and not burned.keys().isdisjoint(keys):
+        return Snapshot(standings.get(account), allowed.get(account, ()), {k for k in keys if k in burned})
+    standing = standings.get(account)
+    allow = allowed.get(account, ())
+    return Snapshot(standing, allow, _NONE_BURNED) if standing or allow else _NOTHING
 
 
 def _refill(tokens: float, ts: float, rate: float, burst: float, now: float) -> tuple[float, float]:
@@ -49,12 +72,7 @@ class MemoryState:
         self._buckets: dict[str, list[float]] = {}
 
     def lookup(self, account: str, keys: tuple[str, ...]) -> Snapshot:
-        burned = self._burned
-        return Snapshot(
-            self._standing.get(account),
-            self._allowed.get(account, ()),
-            {k for k in keys if k in burned} if burned else set(),
-        )
+        return _snapshot(self._standing, self._allowed, self._burned, account, keys)
 
     def standing(self, account: str) -> Standing | None:
         return self._standing.get(account)
@@ -97,8 +115,13 @@ return tostring(wait)
 """
 
 
+#: Pub/sub channel (after the prefix) on which every write names what it changed, for mirrors.
+CHANGES = "changes"
+
+
 class RedisState:
-    """The same state in Redis (redis-py), one pipelined round trip per `lookup`."""
+    """The same state in Redis (redis-py), one pipelined round trip per `lookup`. Every write also publishes
+    a note naming what it changed, which keeps `MirroredRedisState`s current."""
 
     def __init__(self, url: str = "redis://127.0.0.1:6379/0", prefix: str = "aisac:"):
         self.r = redis.Redis.from_url(url)
@@ -124,7 +147,10 @@ class RedisState:
         return orjson.loads(raw) if raw else None
 
     def record(self, account: str, standing: Standing) -> None:
-        self.r.hset(self.p + "standing", account, orjson.dumps(standing))
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hset(self.p + "standing", account, orjson.dumps(standing))
+        pipe.publish(self.p + CHANGES, orjson.dumps(["standing", account]))
+        pipe.execute()
 
     def lift(self, account: str, entry: AllowEntry) -> None:
         with self.r.pipeline(transaction=True) as pipe:
@@ -137,6 +163,8 @@ class RedisState:
                     pipe.hdel(self.p + "standing", account)
                     pipe.delete(self.p + "bucket:" + account)
                     pipe.hset(self.p + "allow", account, orjson.dumps(entries))
+                    pipe.publish(self.p + CHANGES, orjson.dumps(["standing", account]))
+                    pipe.publish(self.p + CHANGES, orjson.dumps(["allow", account]))
                     pipe.execute()
                     return
                 except WatchError:  # another writer changed the allow-list first: read it again
@@ -147,7 +175,88 @@ class RedisState:
             pipe = self.r.pipeline(transaction=False)
             for k in keys:
                 pipe.hsetnx(self.p + "burned", k, ref)
+            pipe.publish(self.p + CHANGES, orjson.dumps(["burned", *keys]))
             pipe.execute()
 
     def take(self, account: str, rate_per_s: float, burst: float, now: float) -> float:
         return float(self._take(keys=[self.p + "bucket:" + account], args=[rate_per_s, burst, now]))
+
+
+class MirroredRedisState(RedisState):
+    """RedisState with a local mirror of standings, allow-lists and burned keys, kept current by the change
+    notes on Redis pub/sub: `lookup` and `standing` make no round trip (the token bucket still does, for
+    throttled accounts only). Why: the round trip (~0.1 ms here) is several times the guard's own work.
+
+    The trade: another gateway's change is seen once its note arrives (well under a millisecond on one
+    host or LAN), not strictly on the very next request. Own writes are seen at once. If the subscription
+    fails, lookups fall back to round trips (never a silently stale mirror).
+    """
+
+    def __init__(self, url: str = "redis://127.0.0.1:6379/0", prefix: str = "aisac:"):
+        super().__init__(url, prefix)
+        self._tables: dict[str, dict] = {"standing": {}, "allow": {}, "burned": {}}
+        self._lock = threading.Lock()  # a note's re-read and a local write never interleave
+        self.live = True
+        self._pubsub = self.r.pubsub(ignore_subscribe_messages=True)
+        self._pubsub.subscribe(**{prefix + CHANGES: self._on_note})
+        self._pubsub.get_message(timeout=5.0)  # the subscription is confirmed before the tables are read
+        for name, table in self._tables.items():
+            for field, raw in self.r.hgetall(prefix + name).items():
+                table[field.decode()] = self._decode(name, raw)
+        self._thread = self._pubsub.run_in_thread(sleep_time=1.0, daemon=True, exception_handler=self._failed)
+
+    @staticmethod
+    def _decode(table: str, raw: bytes) -> object:
+        if table == "burned":
+            return raw.decode()
+        value = orjson.loads(raw)
+        return tuple(value) if table == "allow" else value
+
+    def _refresh(self, table: str, fields: list[str]) -> None:
+        with self._lock:
+            raws = self.r.hmget(self.p + table, fields)
+            local = self._tables[table]
+            for field, raw in zip(fields, raws, strict=True):
+                if raw is None:
+                    local.pop(field, None)
+                else:
+                    local[field] = self._decode(table, raw)
+
+    def _on_note(self, message: dict) -> None:
+        table, *fields = orjson.loads(message["data"])
+        if table in self._tables and fields:
+            self._refresh(table, fields)
+
+    def _failed(self, exc: BaseException, pubsub: object, thread: PubSubWorkerThread) -> None:
+        self.live = False
+        thread.stop()
+
+    def close(self) -> None:
+        """Stop following the change notes (lookups then make round trips)."""
+        self.live = False
+        self._thread.stop()  # the worker closes its subscription as it ends
+        self._thread.join(5.0)
+
+    def lookup(self, account: str, keys: tuple[str, ...]) -> Snapshot:
+        if not self.live:
+            return super().lookup(account, keys)
+        t = self._tables
+        return _snapshot(t["standing"], t["allow"], t["burned"], account, keys)
+
+    def standing(self, account: str) -> Standing | None:
+        return self._tables["standing"].get(account) if self.live else super().standing(account)
+
+    def record(self, account: str, standing: Standing) -> None:
+        with self._lock:
+            super().record(account, standing)
+            self._tables["standing"][account] = standing
+
+    def lift(self, account: str, entry: AllowEntry) -> None:
+        super().lift(account, entry)
+        self._refresh("standing", [account])
+        self._refresh("allow", [account])
+
+    def burn(self, keys: list[str], ref: str) -> None:
+        if keys:
+            super().burn(keys, ref)
+            self._refresh("burned", keys)

@@ -47,6 +47,28 @@ def parse_messages(messages: str | list | None) -> list | None:
     return value if isinstance(value, list) else None
 
 
+#: Memo bounds: a pure function of the prompt's opening, and harnesses repeat their system prompt (and
+#: often their opening) on every request, so most requests skip the folding and hashing. Small bounds:
+#: clearing a memo costs one request a pause proportional to its size. Keys and values are strings and
+#: bytes only, so the memos hold no object the garbage collector has to walk.
+MEMO_CAP = 4096
+_systems: dict[str, tuple[bytes, str | None]] = {}
+_templates: dict[bytes, dict[str, str]] = {}
+
+
+def _system_key(system: str) -> tuple[bytes, str | None]:
+    """(folded head, fingerprint or None) of a system prompt, memoised on its raw opening."""
+    raw = system[: SYSTEM_BYTES * 2]
+    hit = _systems.get(raw)
+    if hit is None:
+        head = _head(raw, SYSTEM_BYTES)
+        hit = (head, hashlib.blake2b(head, digest_size=8).hexdigest() if head else None)
+        if len(_systems) >= MEMO_CAP:
+            _systems.clear()
+        _systems[raw] = hit
+    return hit
+
+
 def fingerprint(messages: list) -> tuple[str | None, str | None, bool]:
     """(template fingerprint or None when there is no user text, system prompt fingerprint or None,
     whether the request is multi-turn). The system prompt alone is a second key: harnesses keep it fixed
@@ -63,9 +85,19 @@ def fingerprint(messages: list) -> tuple[str | None, str | None, bool]:
                 user = _text_of(m)
         elif role == "assistant":
             multi = True
-    sys_head = _head(system, SYSTEM_BYTES) if system else b""
-    sys_fp = hashlib.blake2b(sys_head, digest_size=8).hexdigest() if sys_head else None
+    sys_head, sys_fp = _system_key(system) if system else (b"", None)
     if not user:
         return None, sys_fp, multi
-    key = sys_head + b"\x1f" + _head(user, HEAD_BYTES)
-    return hashlib.blake2b(key, digest_size=8).hexdigest(), sys_fp, multi
+    opening = user[: HEAD_BYTES * 2]
+    memo = _templates.get(sys_head)
+    if memo is None:
+        if len(_templates) >= MEMO_CAP:
+            _templates.clear()
+        memo = _templates[sys_head] = {}
+    fp = memo.get(opening)
+    if fp is None:
+        fp = hashlib.blake2b(sys_head + b"\x1f" + _head(opening, HEAD_BYTES), digest_size=8).hexdigest()
+        if len(memo) >= MEMO_CAP:
+            memo.clear()
+        memo[opening] = fp
+    return fp, sys_fp, multi
