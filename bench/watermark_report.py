@@ -166,12 +166,16 @@ def p_of(log10: float | None) -> str:
 
 
 def budget(curve: list[dict], alpha: float) -> str:
-    """Queried tokens at which the closed audit first reached `alpha`, else the extrapolated need."""
+    """Queried tokens at which a closed audit first reached `alpha`, else the need extrapolated from its lift."""
     for point in curve:
         if point["log10_p"] < np.log10(alpha):
             return f"{point['tokens']:,} (measured)"
     guess = curve[-1]["budget_tokens_p1e-5"] if curve else None
     return f"{guess:,} (extrapolated)" if guess else "–"
+
+
+MODES = {"closed_prefix": "closed, served prefixes", "closed_logged": "closed, logged prompts",
+         "closed_fresh": "closed, fresh prompts", "open": "open"}  # fmt: skip
 
 
 def transformer() -> None:
@@ -183,28 +187,33 @@ def transformer() -> None:
         f"teacher loss {data['teacher_final_loss']:.3f}, base loss {data['base_final_loss']:.3f}, "
         f"campaign prompts {data['campaign_prompts']}, wall {data.get('wall_seconds', 0):.0f} s\n"
     )
-    header = ["config", "rho", "our exchanges in mix", "student loss", "closed logged p", "pairs",
-              "closed fresh p", "pairs", "open p", "pairs", "logged: tokens for p<1e-5"]  # fmt: skip
+    header = ["config", "rho", "our exchanges", "student loss", "closed prefix p (pairs / tokens)",
+              "closed logged p (pairs)", "closed fresh p (pairs)", "open p (pairs)",
+              "prefix: tokens for p<1e-5", "logged: tokens for p<1e-5"]  # fmt: skip
     rows, smallest = [], []
     for label, config in data["configs"].items():
-        found: dict[str, float | None] = {"closed_logged": None, "closed_fresh": None, "open": None}
+        found: dict[str, float | None] = dict.fromkeys(MODES)
         for rho, r in config.items():
             if not isinstance(r, dict):
                 continue
-            logged, fresh = r["closed_logged"][-1], r["closed_fresh"][-1]
-            rows.append([label, rho, r["exchanges_trained"], r["student_loss"], p_of(logged["log10_p"]),
-                         logged["pairs"], p_of(fresh["log10_p"]), fresh["pairs"], p_of(r["open_log10_p"]),
-                         r["open_pairs"], budget(r["closed_logged"], 1e-5)])  # fmt: skip
-            if " " in rho:
+            last = {m: r[m][-1] for m in MODES if m != "open"}
+            log10 = {**{m: v["log10_p"] for m, v in last.items()}, "open": r["open_log10_p"]}
+            prefix = last["closed_prefix"]
+            rows.append([label, rho, r["exchanges_trained"], r["student_loss"],
+                         f"{p_of(prefix['log10_p'])} ({prefix['pairs']} / {prefix['tokens']})",
+                         f"{p_of(log10['closed_logged'])} ({last['closed_logged']['pairs']})",
+                         f"{p_of(log10['closed_fresh'])} ({last['closed_fresh']['pairs']})",
+                         f"{p_of(log10['open'])} ({r['open_pairs']})",
+                         budget(r["closed_prefix"], 1e-5), budget(r["closed_logged"], 1e-5)])  # fmt: skip
+            if " " in rho or float(rho) == 0:
                 continue
-            for mode, log10 in [("closed_logged", logged["log10_p"]), ("closed_fresh", fresh["log10_p"]),
-                                ("open", r["open_log10_p"])]:  # fmt: skip
-                if log10 < -3 and float(rho) > 0 and (found[mode] is None or float(rho) < found[mode]):
+            for mode, value in log10.items():
+                if value < -3 and (found[mode] is None or float(rho) < found[mode]):
                     found[mode] = float(rho)
         smallest.append([label, *[fmt(v) if v is not None else "none" for v in found.values()]])
     print(table(header, rows))
     print()
-    print(table(["config", "smallest rho at p<1e-3: closed logged", "closed fresh", "open"], smallest))
+    print(table(["config", *[f"smallest rho at p<1e-3: {name}" for name in MODES.values()]], smallest))
 
 
 if __name__ == "__main__":
