@@ -31,12 +31,6 @@ def holm_log10(log10_p: list[float]) -> list[float]:
     return adjusted.tolist()
 
 
-def holm(p_values: list[float]) -> list[float]:
-    """Holm-Bonferroni adjusted p-values (family-wise error), in the input order."""
-    with np.errstate(divide="ignore"):
-        return [10.0**x for x in holm_log10(np.log10(np.asarray(p_values, dtype=float)).tolist())]
-
-
 def _p_text(log10_p: float) -> str:
     return f"{10.0**log10_p:.3g}" if log10_p > -300 else f"1e{log10_p:.1f}"
 
