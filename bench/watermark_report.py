@@ -14,12 +14,17 @@ import numpy as np
 OUT = Path(__file__).resolve().parent / "out"
 
 
+def p_of(log10: float | None) -> str:
+    """A p-value from its log10, exact to 3 digits above 1e-300, as a power of ten below."""
+    if log10 is None:
+        return "–"
+    return fmt(10.0**log10) if log10 > -300 else f"1e{log10:.0f}"
+
+
 def pval(row: dict, mode: str) -> str:
-    """The p-value, or 10^log10 where it underflows a float."""
+    """A row's p-value from its log10 where recorded (exact below the smallest float)."""
     log10 = row.get(f"{mode}_log10_p")
-    if row[f"{mode}_p"] == 0.0:
-        return f"1e{log10:.0f}" if log10 is not None else "< 1e-308"
-    return fmt(row[f"{mode}_p"])
+    return p_of(log10) if log10 is not None else fmt(row[f"{mode}_p"])
 
 
 def fmt(value) -> str:
@@ -156,13 +161,6 @@ def speed() -> None:
         [k, v["tokens"], f"{v['per_cpu_s'] / 1e6:.2f} M", f"{v['per_wall_s'] / 1e6:.2f} M"] for k, v in data.items()
     ]
     print(table(["scheme", "tokens", "tokens/s (CPU time, 1 core)", "tokens/s (wall)"], rows))
-
-
-def p_of(log10: float | None) -> str:
-    """A p-value from its log10, exact to 3 digits above 1e-300, as a power of ten below."""
-    if log10 is None:
-        return "–"
-    return fmt(10.0**log10) if log10 > -300 else f"1e{log10:.0f}"
 
 
 def budget(curve: list[dict], alpha: float) -> str:
