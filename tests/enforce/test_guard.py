@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from aisac.enforce import Action, Guard, load_policy
+from aisac.enforce.links import FLAGGED
 from aisac.enforce.policy import parse_policy
 from aisac.enforce.seed import SeedError, load_seed
 
@@ -339,3 +340,43 @@ def test_seed_from_detector_output_flags_from_the_first_request(tmp_path) -> Non
     (tmp_path / "bad.csv").write_text("account_id,score,flagged\nx,high,true\n")
     with pytest.raises(SeedError, match=r"bad.csv:2: score"):
         load_seed(tmp_path / "bad.csv")
+
+
+def test_a_suspended_account_is_decided_from_its_standing_alone(traffic: Traffic) -> None:
+    """Once at the policy's ceiling, an account's requests are refused without being scored (cheap under a
+    campaign's retries), it counts as flagged for linking, and an appeal reversal puts it back on the full
+    path at once."""
+    ring = traffic.campaign("ring", accounts=6, requests_each=120)
+    guard = Guard()
+    run(guard, traffic.sorted_records())
+    aid = ring[0]
+    acct = guard.accounts[aid]
+    assert guard.compiled.max_action == Action.SUSPEND
+    assert acct.held and acct.status == FLAGGED
+    assert all(guard.links.keys[k][1] >= 1 for k in acct.links)  # it counts on every key it was seen on
+    n, score = acct.features.n, acct.score
+    later = dict(traffic.records[0], **{"account.id": aid, "time": iso(T0 + 7 * 86400)})
+    for i in range(5):
+        d = guard.decide(dict(later, time=iso(T0 + 7 * 86400 + i)))
+        assert (d.action, d.outcome) == (Action.SUSPEND, "blocked")
+        assert d.reference == guard.state.standing(aid)["reference"] and d.message
+    assert acct.features.n == n and acct.score == score  # not scored while suspended
+    guard.reverse(aid, appeal="A-1")
+    assert not acct.held
+    d = guard.decide(dict(later, time=iso(T0 + 7 * 86400 + 10)))
+    assert d.outcome != "blocked" or guard.state.standing(aid)["reference"] != d.reference
+    assert acct.features.n == n + 1  # scored again from the first request after the reversal
+
+
+def test_a_policy_that_can_revoke_keeps_scoring_suspended_accounts(traffic: Traffic) -> None:
+    """A suspension is only final where no rule can raise it: with a revoke rule it is scored as before."""
+    policy = load_policy()
+    # Revoke what the batch detector flagged: never fires here (no seed), but a suspension is no longer final.
+    revoke = policy.rules[-1].model_copy(update={"name": "detector-revoke", "action": Action.REVOKE})
+    guard = Guard(policy.model_copy(update={"rules": [*policy.rules, revoke]}))
+    ring = traffic.campaign("ring", accounts=6, requests_each=120)
+    outcomes, _ = run(guard, traffic.sorted_records())
+    assert guard.compiled.max_action == Action.REVOKE
+    suspended = [a for a in ring if guard.state.standing(a)["action"] == "suspend"]
+    assert suspended and not any(guard.accounts[a].held for a in suspended)
+    assert all(guard.accounts[a].features.n == outcomes[a].total() for a in suspended)

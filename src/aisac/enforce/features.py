@@ -19,6 +19,20 @@ VOLUME_SHARE = 0.3
 RECENT = 0.05
 #: How much of the behaviour score hangs on long outputs (short prompts, long answers).
 LONG_OUTPUT_GATE = 0.5
+Maybe = float | None
+#: Volume (always known), then the other features of FEATURES, None where there is no evidence.
+FeatureValues = tuple[float, Maybe, Maybe, Maybe, Maybe, Maybe, Maybe, Maybe]
+#: The behaviour features, in the order `values` gives them and the policy's `weights` name them.
+FEATURES = (
+    "volume",
+    "long_output",
+    "single_turn",
+    "uniform_params",
+    "template_reuse",
+    "round_the_clock",
+    "regular_arrivals",
+    "multi_choice",
+)
 
 
 class AccountFeatures:
@@ -135,54 +149,54 @@ class AccountFeatures:
         """Share of the account's requests with messages that used this prompt key (1 use if unknown)."""
         return self.uses.get(key, 1) / max(self.n_msgs, 1)
 
-    def shape(self, cfg: Detection) -> dict[str, float]:
-        """Each available feature in [0, 1] (1 = distillation-like); absent evidence is left out."""
-        out: dict[str, float] = {}
+    def values(self, cfg: Detection) -> FeatureValues:
+        """Each feature of FEATURES in [0, 1] (1 = distillation-like), in that order; None where there is no
+        evidence for it. A tuple, not a dict: the guard scores from it in the request path."""
         days = max((self.last_t - self.first_t) / 86400.0, 1.0)
-        out["volume"] = min(1.0, math.log1p(self.n / days) / math.log1p(cfg.volume_per_day))
-        if self.n_tokens:
-            # The lifetime share, or the recent one when higher: an old account that turns to harvesting
-            # (bought, taken over) is judged on what it does now, not diluted by its quiet past.
-            out["long_output"] = max(self.long_out / self.n_tokens, self.long_recent)
+        volume = min(1.0, math.log1p(self.n / days) / math.log1p(cfg.volume_per_day))
+        # The lifetime share of long outputs, or the recent one when higher: an old account that turns to
+        # harvesting (bought, taken over) is judged on what it does now, not diluted by its quiet past.
+        long_output = max(self.long_out / self.n_tokens, self.long_recent) if self.n_tokens else None
         if self.n_msgs:
-            out["single_turn"] = self.single / self.n_msgs
+            single_turn: float | None = self.single / self.n_msgs
         elif self.n_conv:
-            out["single_turn"] = 1.0 - self.conv_seen / self.n_conv
+            single_turn = 1.0 - self.conv_seen / self.n_conv
+        else:
+            single_turn = None
+        uniform = multi = None
         if self.n_params:
-            out["uniform_params"] = self.params_max / self.n_params
-        if self.n_msgs and self.tmpls:
-            # Few distinct templates for many requests: 1 - distinct/requests, both counted up to CAP.
-            out["template_reuse"] = 1.0 - len(self.tmpls) / min(self.n_msgs, CAP)
+            uniform, multi = self.params_max / self.n_params, self.multi_choice / self.n_params
+        # Few distinct templates for many requests: 1 - distinct/requests, both counted up to CAP.
+        reuse = 1.0 - len(self.tmpls) / min(self.n_msgs, CAP) if self.n_msgs and self.tmpls else None
         span_days = (self.last_t - self.first_t) / 86400.0
-        if span_days >= 0.5:
-            active = 24 - self.hours.count(0)
-            out["round_the_clock"] = (active / 24.0) * min(1.0, span_days)
+        clock = ((24 - self.hours.count(0)) / 24.0) * min(1.0, span_days) if span_days >= 0.5 else None
+        regular = None
         if self.gap_n >= 10 and self.gap_mean > 0:
-            cv = math.sqrt(self.gap_m2 / self.gap_n) / self.gap_mean
-            out["regular_arrivals"] = max(0.0, 1.0 - cv)
-        if self.n_params:
-            out["multi_choice"] = self.multi_choice / self.n_params
-        return out
+            regular = max(0.0, 1.0 - math.sqrt(self.gap_m2 / self.gap_n) / self.gap_mean)
+        return volume, long_output, single_turn, uniform, reuse, clock, regular, multi
+
+    def shape(self, cfg: Detection) -> dict[str, float]:
+        """The available features by name (absent evidence left out): what an analyst sees."""
+        return {name: v for name, v in zip(FEATURES, self.values(cfg), strict=True) if v is not None}
 
     def score(self, cfg: Detection) -> float:
         """Behaviour score in [0, 1]: a weighted mean of the shape features, scaled by volume and by the share
         of long outputs (the volume weight only switches its scaling on or off)."""
         if self.n < cfg.min_requests:
             return 0.0
-        feats = self.shape(cfg)
+        values = self.values(cfg)
         w = cfg.weights
         num = den = 0.0
-        for name, value in feats.items():
-            if name == "volume":
-                continue
-            weight = getattr(w, name)
-            num += weight * value
-            den += weight
+        for name, value in zip(FEATURES[1:], values[1:], strict=True):
+            if value is not None:
+                weight = getattr(w, name)
+                num += weight * value
+                den += weight
         if den == 0.0:
             return 0.0
-        scale = 1.0 if w.volume == 0 else 1.0 - VOLUME_SHARE + VOLUME_SHARE * feats["volume"]
-        if "long_output" in feats:
+        scale = 1.0 if w.volume == 0 else 1.0 - VOLUME_SHARE + VOLUME_SHARE * values[0]
+        if (long_output := values[1]) is not None:
             # Distillation harvests long answers: steady, templated, round-the-clock traffic without them
             # (cron jobs, batch extraction, support bots) is automation, not harvesting.
-            scale *= 1.0 - LONG_OUTPUT_GATE + LONG_OUTPUT_GATE * feats["long_output"]
+            scale *= 1.0 - LONG_OUTPUT_GATE + LONG_OUTPUT_GATE * long_output
         return (num / den) * scale

@@ -20,11 +20,11 @@ from aisac.enforce.actions import OUTCOME_OF, STICKY, Action
 from aisac.enforce.clearance import Clearance
 from aisac.enforce.features import AccountFeatures
 from aisac.enforce.links import ACCOUNT_KEYS, CLEAN, FLAGGED, UNKNOWN, LinkGraph
-from aisac.enforce.policy import CompiledPolicy, Evidence, Policy, load_policy
+from aisac.enforce.policy import CompiledPolicy, Policy, load_policy
 from aisac.enforce.request import Request, RequestError, from_mapping
 from aisac.enforce.seed import Seed
 from aisac.enforce.signatures import Signatures
-from aisac.enforce.state import AllowEntry, MemoryState, Snapshot, State
+from aisac.enforce.state import AllowEntry, MemoryState, Snapshot, Standing, State
 from aisac.enforce.template import fingerprint, parse_messages
 
 log = logging.getLogger("aisac.enforce.guard")
@@ -41,6 +41,8 @@ DETECTOR_CAMPAIGN = "detector-campaign"
 #: A standing's action label -> Action, without parsing it on every request.
 _ACTION = {a.label: a for a in Action}
 _LABEL = {a: a.label for a in Action}
+#: Members as module constants: an enum member lookup on the class costs more than the comparison itself.
+ALLOW, THROTTLE, DEGRADE = Action.ALLOW, Action.THROTTLE, Action.DEGRADE
 
 
 def settle_gc() -> None:
@@ -115,6 +117,7 @@ class _Account:
         "ev",
         "ev_key",
         "features",
+        "held",
         "jurisdiction",
         "links",
         "msg",
@@ -157,6 +160,8 @@ class _Account:
         #: Memo of the customer message: it only changes with the standing's reference (or its action).
         self.msg_ref: tuple[Action, str] | None = None
         self.msg: str | None = None
+        #: Holds a sticky standing no rule can raise (see Guard._hold): decided from the standing alone.
+        self.held = False
 
 
 class Guard:
@@ -189,6 +194,7 @@ class Guard:
         self._sigs = Signatures.of(self.policy)
         self._any_sigs = bool(self._sigs.exact or self._sigs.ua_contains)
         self._young_s = self.det.links.young_days * 86400
+        self._ceiling = self.compiled.max_action
         th = self.policy.throttle
         self._rate = th.requests_per_minute / 60.0
         self._burst = th.burst
@@ -257,6 +263,7 @@ class Guard:
                 self.links.set_status(acct.links, acct.status, CLEAN)
                 acct.status = CLEAN
             acct.ev_key = None
+            acct.held = False
         return entry
 
     def stats(self) -> dict[str, Any]:
@@ -311,14 +318,14 @@ class Guard:
         self.accounts[account_id] = acct
         return acct
 
-    def _keys(self, req: Request, template: str | None, system: str | None) -> tuple[str, ...]:
+    def _keys(self, req: Request, block: str | None, template: str | None, system: str | None) -> tuple[str, ...]:
         keys = []
         if req.payment and self._on_pay:
             keys.append("pay:" + req.payment)
         if req.address:
             if self._on_ip:
                 keys.append("ip:" + req.address)
-            if self._on_net and (block := self.links.block(req.address)) is not None:
+            if self._on_net and block is not None:
                 keys.append("net:" + block)
         if req.user_agent and self._on_ua:
             keys.append("ua:" + req.user_agent)
@@ -332,8 +339,9 @@ class Guard:
 
     def _decide(self, req: Request) -> Decision:
         if req.faults:
-            for f in req.faults:
-                self._fault("unknown_field" if f.startswith("unknown") else "bad_field", f"{req.account_id}: {f}")
+            for fault in req.faults:
+                kind = "unknown_field" if fault.startswith("unknown") else "bad_field"
+                self._fault(kind, f"{req.account_id}: {fault}")
         t = self._time(req)
         aid = req.account_id
         acct = self.accounts.get(aid) or self._new_account(aid)
@@ -343,6 +351,14 @@ class Guard:
             acct.pathway = req.pathway
         if req.org is not None:
             acct.org = req.org
+        if acct.held:
+            # Suspended (or at whatever the policy's ceiling is): the answer is the standing until an analyst
+            # lifts it, so its requests are refused at the cost of one state lookup. A campaign hammering
+            # the API after suspension cannot slow the gateway down for everybody else.
+            snap = self.state.lookup(aid, ())
+            if snap.standing is not None and self._at_ceiling(snap.standing):
+                return self._apply(aid, acct, snap, ALLOW, (), t, acct.campaign, acct.campaign_key)
+            acct.held = False
         jurisdiction = req.geo_country or req.country
 
         template = system = multi = None
@@ -352,8 +368,9 @@ class Guard:
                 self._fault("bad_field", f"{aid}: gen_ai.input.messages is not a JSON array")
             else:
                 template, system, multi = fingerprint(msgs)
+        block = self.links.block(req.address) if req.address else None
         if req.user_agent is not None and req.address is not None:
-            self._identity(acct, req.user_agent, self.links.block(req.address))
+            self._identity(acct, req.user_agent, block)
         params = None
         if req.temperature is not None or req.max_tokens is not None or req.choice_count is not None:
             params = (req.temperature, req.max_tokens, req.choice_count)
@@ -370,7 +387,7 @@ class Guard:
             self.det,
         )
 
-        keys = self._keys(req, template, system)
+        keys = self._keys(req, block, template, system)
         if template is not None:
             f.use("tpl:" + template)
         if system is not None:
@@ -391,7 +408,7 @@ class Guard:
                     "template": template,
                     "asn": None if req.asn is None else str(req.asn),
                     "email_domain": req.email_domain,
-                    "block": self.links.block(req.address) if req.address else None,
+                    "block": block,
                 }
             )
             if hits - acct.sigs:
@@ -401,20 +418,22 @@ class Guard:
         ignore = clear.keys if clear else frozenset()
         n, det = f.n, self.det
         since = n - acct.scored_n
-        if (
+        rescored = (
             since >= det.rescore_every
             or n == det.min_requests
             or clear is not None
             # tied to a campaign but not yet stopped: watch closely
             or (since >= LINKED_RESCORE and acct.campaign >= LINKED and snap.standing is None)
-        ):
+        )
+        if rescored:
             self._rescore(acct, t, clear is not None, ignore)
         if acct.created_at is not None:
             acct.age_days = float((t - acct.created_at) // 86400)  # whole days: the evidence changes daily
         campaign, ckey, cluster = acct.campaign, acct.campaign_key, acct.cluster
-        if not known or snap.burned or n <= det.min_requests:
+        if (not known or snap.burned or n <= det.min_requests) and not (rescored and acct.links.issuperset(keys)):
             # New keys, burned keys or a new account: look now. Otherwise the account's keys were all
-            # weighed at its last rescore, which runs every few requests.
+            # weighed at its last rescore, which runs every few requests (a rescore of a superset of the
+            # request's keys, with every burned key it has seen, scores at least as high as they would).
             now, now_key = self.links.campaign(keys, acct.status, acct.links, snap.burned, ignore, acct.org, f.coverage)
             if now > campaign:
                 campaign, ckey = now, now_key
@@ -435,11 +454,25 @@ class Guard:
             acct.pathway,
         )
         if ev_key != acct.ev_key:
-            evidence = Evidence(score, campaign, n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged, cluster)
-            acct.ev = self.compiled.evaluate(evidence)
+            acct.ev = self.compiled.evaluate_values(
+                score, campaign, cluster, n, acct.age_days, acct.pathway, jurisdiction, sigs, flagged
+            )
             acct.ev_key = ev_key
         action, rules = acct.ev
         return self._apply(aid, acct, snap, action, rules, t, campaign, ckey)
+
+    def _at_ceiling(self, standing: Standing) -> bool:
+        held = _ACTION.get(standing["action"]) or Action[standing["action"].upper()]
+        return held in STICKY and held >= self._ceiling
+
+    def _hold(self, acct: _Account) -> None:
+        """From now on decide the account from its standing alone (see `_decide`). Its later traffic is not
+        scored, so it counts as flagged for linking from here on: the guard has judged it part of a
+        campaign, and its cards, templates and addresses tie newcomers to it until an analyst lifts that."""
+        acct.held = True
+        if acct.status != FLAGGED:
+            self.links.set_status(acct.links, acct.status, FLAGGED)
+            acct.status = FLAGGED
 
     def _identity(self, acct: _Account, client: str, block: str | None) -> None:
         """Remember the account's clients and networks; on a shift to new ones, restart its behaviour."""
@@ -453,7 +486,7 @@ class Guard:
             self.shifts += 1
         if new_client:
             acct.clients.add(client)
-        if new_net:
+        if new_net and block is not None:
             acct.nets.add(block)
 
     def _rescore(self, acct: _Account, t: float, cleared: bool, ignore: frozenset[str]) -> None:
@@ -486,27 +519,29 @@ class Guard:
     ) -> Decision:
         st = snap.standing
         reference = None
-        held = Action.ALLOW
+        held = ALLOW
         if st is not None:
             held = _ACTION.get(st["action"]) or Action[st["action"].upper()]
             reference = st["reference"]
             if held in STICKY and held >= action:
                 action, rules = held, tuple(st["rules"])
-        if action >= Action.THROTTLE and (st is None or action > held):
+        if action >= THROTTLE and (st is None or action > held):
             reference = self._record(aid, acct, action, rules, t, campaign, ckey)
-        if action == Action.ALLOW:
-            return Decision(action, "served", aid, self.version, account_score=acct.score, campaign_score=campaign)
+        if action >= self._ceiling and action in STICKY and not acct.held:
+            self._hold(acct)
+        if action == ALLOW:
+            return Decision(action, "served", aid, self.version, (), None, None, None, None, None, acct.score, campaign)
         outcome, wait, limits = OUTCOME_OF[action], None, None
-        if action == Action.THROTTLE:
+        if action == THROTTLE:
             wait = self.state.take(aid, self._rate, self._burst, t)
             if wait > 0.0:
                 outcome = "throttled"
             else:
                 wait = None
-        elif action == Action.DEGRADE:
+        elif action == DEGRADE:
             limits = self._limits
         message = None
-        if action >= Action.THROTTLE and reference:
+        if action >= THROTTLE and reference:
             if acct.msg_ref != (action, reference):
                 acct.msg_ref, acct.msg = (action, reference), self.policy.message(action, reference)
             message = acct.msg

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
 from aisac.enforce.policy import Links
@@ -151,11 +152,13 @@ class LinkGraph:
         """Share of young accounts on the most-shared card or template that spans several organisations and
         at least `cluster_min` accounts: a crowd of fresh accounts on one card or prompt is a sybil farm
         even before any of them behaves badly; established customers sharing a prompt are not."""
-        best, counts, crowds = 0.0, self.keys, self.crowds
-        for k in keys:
-            if k in crowds:
-                st = counts[k]
-                best = max(best, st[4] / st[0])
+        crowds = self.crowds
+        if crowds.isdisjoint(keys):
+            return 0.0
+        best, counts = 0.0, self.keys
+        for k in crowds.intersection(keys):
+            st = counts[k]
+            best = max(best, st[4] / st[0])
         return best
 
     def campaign(
@@ -163,7 +166,7 @@ class LinkGraph:
         keys,
         status: int,
         own: set[str],
-        burned: set[str],
+        burned: AbstractSet[str],
         ignore: frozenset[str],
         org: str | None = None,
         coverage: Callable[[str], float] | None = None,
@@ -181,50 +184,57 @@ class LinkGraph:
         share of the account's requests that use tainted prompts (`coverage`): a router passing a few of
         a campaign's prompts among many customers' is not the campaign, an account sending nothing else is.
 
-        One pass, no helper calls per key: this runs on most requests of the guard's hot path.
+        One pass over the keys that can matter (flagged or burned ones, found by C-level set operations),
+        no helper calls per key: this runs on most requests of the guard's hot path.
         """
+        hot = self.flagged
+        if burned:
+            keys = [k for k in keys if k in hot or k in burned]
+        elif hot.isdisjoint(keys):
+            return 0.0, None  # the common case: nobody flagged on any of the keys
+        else:
+            keys = hot.intersection(keys)
         miss, miss_weak, top, top_s = 1.0, 1.0, None, 0.0
         prompt_s = prompt_cov = 0.0
-        counts, cfg, hot = self.keys, self.cfg, self.flagged
+        counts, cfg = self.keys, self.cfg
+        min_flagged, rare, burned_s = cfg.min_flagged, cfg.rare_accounts, cfg.burned
         own_flagged, own_clean = status == FLAGGED, status == CLEAN
         for k in keys:
-            if k not in hot:
-                if k not in burned or k in ignore:
-                    continue  # the common case: nobody flagged on this key
-                st = counts.get(k)
-                kind = st[5] if st is not None else self.kind(k)
-                s = 0.0
-            elif k in ignore:
+            if k in ignore:
                 continue
+            st = counts.get(k)
+            if st is None:  # burned elsewhere, never seen here
+                kind, s = self.kind(k), 0.0
             else:
-                st = counts[k]
-                kind = st[5]
-                s = 0.0
-                if org is None or st[3] != org:
+                kind, s = st[5], 0.0
+                if k in hot and (org is None or st[3] != org):
                     counted = k in own  # the account itself is on the key's counts only once attached
                     flagged = st[1] - (counted and own_flagged)
                     if flagged > 0:
                         clean = st[0] - counted - flagged if kind.popular else st[2] - (counted and own_clean)
-                        share = flagged / (flagged + clean)
-                        conf = min(1.0, flagged / cfg.min_flagged)
-                        rare = cfg.rare_accounts
-                        s = kind.weight * share * conf * rare / (rare + clean)
-            if k in burned:
-                s = max(s, kind.weight * cfg.burned)
+                        conf = 1.0 if flagged >= min_flagged else flagged / min_flagged
+                        s = kind.weight * (flagged / (flagged + clean)) * conf * rare / (rare + clean)
+            if k in burned and s < kind.weight * burned_s:
+                s = kind.weight * burned_s
             if s <= 0.0:
                 continue
-            if kind.group == PROMPT:
+            group = kind.group
+            if group == PROMPT:
                 if s >= _TAINTED:
-                    prompt_s = max(prompt_s, s)
+                    if s > prompt_s:
+                        prompt_s = s
                     prompt_cov += coverage(k) if coverage else 1.0
-            elif kind.group == WEAK:
+            elif group == WEAK:
                 miss_weak *= 1.0 - s
             else:
                 miss *= 1.0 - s
             if s > top_s:
                 top, top_s = k, s
-        miss *= 1.0 - prompt_s * min(1.0, prompt_cov / cfg.prompt_share_full)
-        return 1.0 - miss * (1.0 - min(1.0 - miss_weak, cfg.weak_cap)), top
+        if prompt_s:
+            cov = prompt_cov / cfg.prompt_share_full
+            miss *= 1.0 - prompt_s * (cov if cov < 1.0 else 1.0)
+        weak = 1.0 - miss_weak
+        return 1.0 - miss * (1.0 - (weak if weak < cfg.weak_cap else cfg.weak_cap)), top
 
     def burnable(self, links: set[str]) -> list[str]:
         """Keys of a suspended account worth burning: shared by at least two flagged accounts, which are the

@@ -148,12 +148,8 @@ class Detection(_Strict):
 
     min_requests: int = Field(3, ge=1, description="requests before the behaviour score counts")
     rescore_every: int = Field(16, ge=1)
-    flag_score: float = Field(
-        0.45, ge=0, le=1, description="behaviour score that marks an account for linking"
-    )
-    volume_per_day: float = Field(
-        2000.0, gt=0, description="requests per day that saturate the volume feature"
-    )
+    flag_score: float = Field(0.45, ge=0, le=1, description="behaviour score that marks an account for linking")
+    volume_per_day: float = Field(2000.0, gt=0, description="requests per day that saturate the volume feature")
     long_output: LongOutput = LongOutput()
     weights: FeatureWeights = FeatureWeights()
     links: Links = Links()
@@ -312,10 +308,16 @@ class CompiledPolicy:
                 rng: Range | None = getattr(r.when, n)
                 if rng is not None:
                     bounds[n].update(b for b in (rng.gte, rng.gt, rng.lt, rng.lte) if b is not None)
-        self._bounds = [(n, sorted(b), frozenset(b)) for n, b in bounds.items() if b]
+        #: (position in _NUMERIC, sorted bounds, the bounds as a set) of each numeric field a rule tests.
+        self._bounds = [(i, sorted(bounds[n]), frozenset(bounds[n])) for i, n in enumerate(_NUMERIC) if bounds[n]]
         self._request_bounds = sorted(bounds["requests"])
         self._named_sigs = frozenset(s for r in policy.rules for s in (r.when.signatures or ()))
         self._cache: dict[tuple, tuple[Action, tuple[str, ...]]] = {}
+
+    @property
+    def max_action(self) -> Action:
+        """The most severe action any rule can give: a standing at it can only be lifted, never raised."""
+        return max((action for _, action, _ in self._rules), default=Action.ALLOW)
 
     def requests_band(self, requests: int) -> int:
         """Which side of the rules' `requests` bounds a count lies on (0 when no rule looks at it)."""
@@ -325,21 +327,53 @@ class CompiledPolicy:
     def rule_names(self) -> list[str]:
         return [name for name, _, _ in self._rules]
 
-    def _key(self, e: Evidence) -> tuple:
-        key: list = []
-        for name, ordered, exact in self._bounds:
-            v = getattr(e, name)
-            key.append(None if v is None else (bisect_left(ordered, v), v in exact))
-        sigs = e.signatures & self._named_sigs if e.signatures else e.signatures
-        key += (e.pathway, e.jurisdiction, sigs, e.detector_flagged)
-        return tuple(key)
-
     def evaluate(self, e: Evidence) -> tuple[Action, tuple[str, ...]]:
         """The most severe matching action and the names of the rules that ask for it."""
-        key = self._key(e)
-        hit = self._cache.get(key)
+        return self.evaluate_values(
+            e.account_score,
+            e.campaign_score,
+            e.cluster_score,
+            e.requests,
+            e.account_age_days,
+            e.pathway,
+            e.jurisdiction,
+            e.signatures,
+            e.detector_flagged,
+        )
+
+    def evaluate_values(
+        self,
+        account_score: float,
+        campaign_score: float,
+        cluster_score: float,
+        requests: int,
+        account_age_days: float | None,
+        pathway: str | None,
+        jurisdiction: str | None,
+        signatures: frozenset[str],
+        detector_flagged: bool,
+    ) -> tuple[Action, tuple[str, ...]]:
+        """`evaluate` on the fields themselves: the guard's hot path builds an Evidence only on a memo miss."""
+        values = (account_score, campaign_score, cluster_score, requests, account_age_days)
+        key: list = [
+            None if (v := values[i]) is None else (bisect_left(ordered, v), v in exact)
+            for i, ordered, exact in self._bounds
+        ]
+        key += (pathway, jurisdiction, signatures & self._named_sigs if signatures else signatures, detector_flagged)
+        hit = self._cache.get(k := tuple(key))
         if hit is not None:
             return hit
+        e = Evidence(
+            account_score,
+            campaign_score,
+            requests,
+            account_age_days,
+            pathway,
+            jurisdiction,
+            signatures,
+            detector_flagged,
+            cluster_score,
+        )
         best, why = Action.ALLOW, ()
         for name, action, preds in self._rules:
             if action < best:
@@ -351,7 +385,7 @@ class CompiledPolicy:
                     why = (*why, name)
         if len(self._cache) >= _CACHE_CAP:
             self._cache.clear()
-        self._cache[key] = (best, why)
+        self._cache[k] = (best, why)
         return best, why
 
 
@@ -369,9 +403,7 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
     except yaml.YAMLError as exc:
         raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise PolicyError(
-            f"{source}: invalid policy\n  (top level): expected a mapping, got {type(data).__name__}"
-        )
+        raise PolicyError(f"{source}: invalid policy\n  (top level): expected a mapping, got {type(data).__name__}")
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:

@@ -23,6 +23,9 @@ SYSTEM_BYTES = 160
 def _text_of(message: dict) -> str:
     parts = message.get("parts")
     if isinstance(parts, list):
+        if len(parts) == 1:  # the usual shape, without the generator
+            content = parts[0].get("content") if isinstance(parts[0], dict) else None
+            return content if isinstance(content, str) else ""
         return " ".join(
             p.get("content", "") for p in parts if isinstance(p, dict) and isinstance(p.get("content"), str)
         )
