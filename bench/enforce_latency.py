@@ -1,6 +1,10 @@
 """Guard.decide latency in-process with many accounts tracked: p50/p99/p99.9 per decide.
 
 .venv/bin/python bench/enforce_latency.py --accounts 100000 --requests 300000
+.venv/bin/python bench/enforce_latency.py --compare 3 [--log WEEK/log]   # native and source, alternating
+
+`--compare ROUNDS` runs the benchmark in fresh processes, the compiled build (aisac.enforce.native) and the
+source (AISAC_NATIVE=0) one after the other, ROUNDS times, and prints one table: machine load moves both.
 """
 
 from __future__ import annotations
@@ -8,14 +12,17 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import orjson
 
-from aisac.enforce import Guard
+from aisac.enforce import RUNTIME, Guard
 from aisac.enforce.replay import time_ordered
 from aisac.enforce.request import from_mapping
 
@@ -117,11 +124,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--log", type=Path, default=None, help="time a simulated week's requests (aisac simulate)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "out" / "enforce_latency.json"))
+    ap.add_argument("--compare", type=int, default=0, metavar="ROUNDS", help="native vs source, alternating")
     args = ap.parse_args()
+    if args.compare:
+        compare(args)
+        return
     rng = random.Random(args.seed)
     guard = Guard()
     warm(guard, args.accounts)
-    res: dict = {"full_gc": full_gc_pause()}
+    res: dict = {"runtime": RUNTIME, "full_gc": full_gc_pause()}
     if args.log is not None:
         # A real traffic mix, in time order, on top of the warm accounts (its own times come later).
         week = [r for batch in time_ordered([args.log]) for r in batch][: args.requests]
@@ -144,6 +155,26 @@ def main() -> None:
     print(json.dumps(res, indent=2))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(res, indent=2))
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Alternate native and source runs of this benchmark in fresh processes; print a markdown table."""
+    rows = []
+    for r in range(args.compare):
+        for native in ("1", "0"):
+            out = Path(args.out).with_name(f"enforce_latency_{'native' if native == '1' else 'source'}_{r}.json")
+            cmd = [sys.executable, __file__, "--accounts", str(args.accounts), "--requests", str(args.requests)]
+            cmd += ["--seed", str(args.seed), "--out", str(out)] + (["--log", str(args.log)] if args.log else [])
+            subprocess.run(cmd, env={**os.environ, "AISAC_NATIVE": native}, check=True, capture_output=True)
+            res = json.loads(out.read_text())
+            load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            for mix in ("week_typed",) if args.log else ("mapping", "typed"):
+                m = res[mix]
+                rows.append((r, res["runtime"].split(" ")[0], mix, m["p50_us"], m["p99_us"], m["p999_us"], load))
+    print("| round | runtime | requests | p50 us | p99 us | p99.9 us | load avg after |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(str(x) for x in row) + " |")
 
 
 if __name__ == "__main__":

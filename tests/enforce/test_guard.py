@@ -353,7 +353,7 @@ def test_a_suspended_account_is_decided_from_its_standing_alone(traffic: Traffic
     acct = guard.accounts[aid]
     assert guard.compiled.max_action == Action.SUSPEND
     assert acct.held and acct.status == FLAGGED
-    assert all(guard.links.keys[k][1] >= 1 for k in acct.links)  # it counts on every key it was seen on
+    assert all(guard.links.keys[k].flagged >= 1 for k in acct.links)  # it counts on every key it was seen on
     n, score = acct.features.n, acct.score
     later = dict(traffic.records[0], **{"account.id": aid, "time": iso(T0 + 7 * 86400)})
     for i in range(5):

@@ -45,11 +45,11 @@ def test_flagged_and_crowd_sets_match_the_counts(steps) -> None:
     status = [UNKNOWN] * 6
     for s in steps:
         apply(graph, links, status, s)
-        assert graph.flagged == {k for k, c in graph.keys.items() if c[1]}
+        assert graph.flagged == {k for k, c in graph.keys.items() if c.flagged}
         assert graph.crowds == {
             k
             for k, c in graph.keys.items()
-            if k.startswith(("pay:", "tpl:", "sys:")) and c[0] >= 3 and c[3] == "\x00mixed"
+            if k.startswith(("pay:", "tpl:", "sys:")) and c.accounts >= 3 and c.org == "\x00mixed"
         }
         # the campaign score of every account is what the per-key definition gives
         for a in range(6):
@@ -69,11 +69,11 @@ def reference_campaign(graph: LinkGraph, keys, status, own, burned, ignore, org,
         kind = graph.kind(k)
         s = 0.0
         st = graph.keys.get(k)
-        if st is not None and st[1] and (org is None or st[3] != org):
+        if st is not None and st.flagged and (org is None or st.org != org):
             counted = k in own
-            flagged = st[1] - (counted and status == FLAGGED)
+            flagged = st.flagged - (counted and status == FLAGGED)
             if flagged > 0:
-                others = st[0] - counted - flagged if kind.popular else st[2] - (counted and status == CLEAN)
+                others = st.accounts - counted - flagged if kind.popular else st.clean - (counted and status == CLEAN)
                 s = kind.weight * flagged / (flagged + others) * min(1.0, flagged / cfg.min_flagged)
                 s *= cfg.rare_accounts / (cfg.rare_accounts + others)
         if k in burned:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aisac.enforce import native
 from aisac.enforce.actions import OUTCOME_OF, STICKY, Action
 from aisac.enforce.clearance import Clearance
 from aisac.enforce.features import AccountFeatures
@@ -214,15 +215,15 @@ class Guard:
         """Never raises: unreadable requests and internal errors give the safe default, counted."""
         try:
             req = request if type(request) is Request else from_mapping(request)
-        except RequestError as exc:
-            return self._safe(None, "malformed", str(exc))
+        except RequestError as bad:
+            return self._safe(None, "malformed", str(bad))
         except Exception as exc:
             return self._safe(None, "internal", f"{type(exc).__name__}: {exc}")
         try:
             return self._decide(req)
-        except Exception as exc:
+        except Exception as err:  # a name per clause: the compiled build types each one
             log.exception("guard internal error")
-            return self._safe(req.account_id, "internal", f"{type(exc).__name__}: {exc}")
+            return self._safe(req.account_id, "internal", f"{type(err).__name__}: {err}")
 
     def evidence(self, account_id: str) -> dict[str, Any]:
         """What an analyst sees for an account: standing, scores, features and links (internal only)."""
@@ -269,6 +270,7 @@ class Guard:
     def stats(self) -> dict[str, Any]:
         return {
             "policy_version": self.version,
+            "runtime": native.status,
             "accounts": len(self.accounts),
             "link_keys": len(self.links.keys),
             "faults": dict(self.faults),

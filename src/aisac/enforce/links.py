@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from typing import NamedTuple
 
 from aisac.enforce.policy import Links
 
@@ -50,28 +49,42 @@ UNKNOWN, CLEAN, FLAGGED = 0, 1, 2
 _MIXED = "\x00mixed"
 
 
-class Kind(NamedTuple):
+class Kind:
     """What a key's prefix makes of it, looked up once per key instead of parsing the prefix per request."""
 
-    weight: float
-    popular: bool
-    group: int  # STRONG, WEAK or PROMPT: how it adds up in `campaign`
-    cluster: bool
+    __slots__ = ("cluster", "group", "popular", "weight")
+
+    def __init__(self, weight: float, popular: bool, group: int, cluster: bool) -> None:
+        self.weight = weight
+        self.popular = popular
+        self.group = group  # STRONG, WEAK or PROMPT: how it adds up in `campaign`
+        self.cluster = cluster
 
 
 STRONG, WEAK, PROMPT = 0, 1, 2
 
 
+class KeyStats:
+    """One key's counts: the accounts seen on it, how many of them are flagged, vetted clean and young,
+    and the one organisation they all belong to (`_MIXED` once they do not)."""
+
+    __slots__ = ("accounts", "clean", "flagged", "kind", "org", "young")
+
+    def __init__(self, kind: Kind, org: str | None) -> None:
+        self.accounts = self.flagged = self.clean = self.young = 0
+        self.org = org
+        self.kind = kind
+
+
 class LinkGraph:
-    """Per key: [accounts on it, flagged, vetted clean, their one organisation or mixed, young accounts,
-    its Kind]. Two small sets name the few keys that can matter, so that most of a request's keys are
+    """Per key its KeyStats. Two small sets name the few keys that can matter, so that most of a request's keys are
     ruled out by a probe of a set that stays in cache rather than of the table of every key ever seen:
     `flagged` (keys with flagged accounts on them) and `crowds` (card or prompt keys shared by at least
     `cluster_min` accounts of several organisations)."""
 
     def __init__(self, cfg: Links):
         self.cfg = cfg
-        self.keys: dict[str, list] = {}
+        self.keys: dict[str, KeyStats] = {}
         self.flagged: set[str] = set()
         self.crowds: set[str] = set()
         self.weights = {p: getattr(cfg.weights, f) for p, f in PREFIXES.items()}
@@ -122,17 +135,16 @@ class LinkGraph:
             links.add(k)
             st = self.keys.get(k)
             if st is None:
-                st = self.keys[k] = [1, status == FLAGGED, status == CLEAN, org, young, self.kind(k)]
-            else:
-                st[0] += 1
-                st[4] += young
-                st[1] += status == FLAGGED
-                st[2] += status == CLEAN
-                if org is None or st[3] != org:
-                    st[3] = _MIXED  # accounts without an organisation are each their own customer
-                if st[5].cluster and st[0] >= self.cfg.cluster_min and st[3] == _MIXED:
-                    self.crowds.add(k)  # for good: counts only grow and a mixed key stays mixed
-            if st[1]:
+                st = self.keys[k] = KeyStats(self.kind(k), org)
+            elif org is None or st.org != org:
+                st.org = _MIXED  # accounts without an organisation are each their own customer
+            st.accounts += 1
+            st.young += young
+            st.flagged += status == FLAGGED
+            st.clean += status == CLEAN
+            if st.kind.cluster and st.accounts >= self.cfg.cluster_min and st.org == _MIXED:
+                self.crowds.add(k)  # for good: counts only grow and a mixed key stays mixed
+            if st.flagged:
                 self.flagged.add(k)
 
     def set_status(self, links: set[str], old: int, new: int) -> None:
@@ -140,10 +152,10 @@ class LinkGraph:
         flagged = self.flagged
         for k in links:
             st = self.keys[k]
-            st[1] += df
-            st[2] += dc
+            st.flagged += df
+            st.clean += dc
             if df:
-                if st[1]:
+                if st.flagged:
                     flagged.add(k)
                 else:
                     flagged.discard(k)
@@ -158,7 +170,7 @@ class LinkGraph:
         best, counts = 0.0, self.keys
         for k in crowds.intersection(keys):
             st = counts[k]
-            best = max(best, st[4] / st[0])
+            best = max(best, st.young / st.accounts)
         return best
 
     def campaign(
@@ -206,12 +218,12 @@ class LinkGraph:
             if st is None:  # burned elsewhere, never seen here
                 kind, s = self.kind(k), 0.0
             else:
-                kind, s = st[5], 0.0
-                if k in hot and (org is None or st[3] != org):
+                kind, s = st.kind, 0.0
+                if k in hot and (org is None or st.org != org):
                     counted = k in own  # the account itself is on the key's counts only once attached
-                    flagged = st[1] - (counted and own_flagged)
+                    flagged = st.flagged - (counted and own_flagged)
                     if flagged > 0:
-                        clean = st[0] - counted - flagged if kind.popular else st[2] - (counted and own_clean)
+                        clean = st.accounts - counted - flagged if kind.popular else st.clean - (counted and own_clean)
                         conf = 1.0 if flagged >= min_flagged else flagged / min_flagged
                         s = kind.weight * (flagged / (flagged + clean)) * conf * rare / (rare + clean)
             if k in burned and s < kind.weight * burned_s:
@@ -242,9 +254,9 @@ class LinkGraph:
         out = []
         for k in links:
             st = self.keys.get(k)
-            if st is None or st[1] < 2 or self.weights[k.split(":", 1)[0]] == 0:
+            if st is None or st.flagged < 2 or self.weights[k.split(":", 1)[0]] == 0:
                 continue
-            others = st[0] - st[1] if k.startswith(_POPULAR) else st[2]
-            if st[1] >= others:
+            others = st.accounts - st.flagged if k.startswith(_POPULAR) else st.clean
+            if st.flagged >= others:
                 out.append(k)
         return out
