@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,11 @@ def test_native_build_decides_exactly_like_the_source(traffic: Traffic, tmp_path
     assert source.pop("runtime") == "source (AISAC_NATIVE=0)"
     assert source == here
     assert {d["action"] for d in here["decisions"]} >= {"allow", "suspend"}
+
+
+def test_the_compiled_modules_type_check() -> None:
+    """mypyc refuses a module mypy rejects, and the guard would then quietly run from source: keep them clean."""
+    api = pytest.importorskip("mypy.api")
+    here = Path(native.__file__).parent
+    out, err, status = api.run([*(str(here / f"{m}.py") for m in native.MODULES), "--no-error-summary"])
+    assert status == 0, out + err

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aisac.enforce.actions import Action
-from aisac.enforce.policy import CompiledPolicy, Evidence, PolicyError, load_policy, parse_policy
+from aisac.enforce.policy import PolicyError, load_policy, parse_policy
+from aisac.enforce.rules import CompiledPolicy, Evidence
 
 
 def test_packaged_default_is_valid_and_versioned() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from aisac.enforce import load_policy
 from aisac.enforce.actions import Action
-from aisac.enforce.policy import CompiledPolicy, Evidence
+from aisac.enforce.rules import CompiledPolicy, Evidence
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,9 @@ from aisac.enforce.actions import OUTCOME_OF, STICKY, Action
 from aisac.enforce.clearance import Clearance
 from aisac.enforce.features import AccountFeatures
 from aisac.enforce.links import ACCOUNT_KEYS, CLEAN, FLAGGED, UNKNOWN, LinkGraph
-from aisac.enforce.policy import CompiledPolicy, Policy, load_policy
+from aisac.enforce.policy import Policy, load_policy
 from aisac.enforce.request import Request, RequestError, from_mapping
+from aisac.enforce.rules import CompiledPolicy
 from aisac.enforce.seed import Seed
 from aisac.enforce.signatures import Signatures
 from aisac.enforce.state import AllowEntry, MemoryState, Snapshot, Standing, State
@@ -120,6 +121,7 @@ class _Account:
         "features",
         "held",
         "jurisdiction",
+        "key_memo",
         "links",
         "msg",
         "msg_ref",
@@ -163,6 +165,9 @@ class _Account:
         self.msg: str | None = None
         #: Holds a sticky standing no rule can raise (see Guard._hold): decided from the standing alone.
         self.held = False
+        #: The identifying fields of the account's last request and what they made: (fields, block, keys,
+        #: template key, system key). Most requests repeat them, and then no key is rebuilt or rehashed.
+        self.key_memo: tuple = ((), None, (), None, None)
 
 
 class Guard:
@@ -320,7 +325,7 @@ class Guard:
         self.accounts[account_id] = acct
         return acct
 
-    def _keys(self, req: Request, block: str | None, template: str | None, system: str | None) -> tuple[str, ...]:
+    def _keys(self, req: Request, block: str | None, tkey: str | None, skey: str | None) -> tuple[str, ...]:
         keys = []
         if req.payment and self._on_pay:
             keys.append("pay:" + req.payment)
@@ -331,10 +336,10 @@ class Guard:
                 keys.append("net:" + block)
         if req.user_agent and self._on_ua:
             keys.append("ua:" + req.user_agent)
-        if template and self._on_tpl:
-            keys.append("tpl:" + template)
-        if system and self._on_sys:
-            keys.append("sys:" + system)
+        if tkey is not None and self._on_tpl:
+            keys.append(tkey)
+        if skey is not None and self._on_sys:
+            keys.append(skey)
         if req.email_domain and self._on_dom:
             keys.append("dom:" + req.email_domain.lower())
         return tuple(keys)
@@ -370,7 +375,16 @@ class Guard:
                 self._fault("bad_field", f"{aid}: gen_ai.input.messages is not a JSON array")
             else:
                 template, system, multi = fingerprint(msgs)
-        block = self.links.block(req.address) if req.address else None
+        fields = (req.payment, req.address, req.user_agent, template, system, req.email_domain)
+        memo = acct.key_memo
+        if fields == memo[0]:
+            _, block, keys, tkey, skey = memo
+        else:
+            block = self.links.block(req.address) if req.address else None
+            tkey = None if template is None else "tpl:" + template
+            skey = None if system is None else "sys:" + system
+            keys = self._keys(req, block, tkey, skey)
+            acct.key_memo = (fields, block, keys, tkey, skey)
         if req.user_agent is not None and req.address is not None:
             self._identity(acct, req.user_agent, block)
         params = None
@@ -389,11 +403,10 @@ class Guard:
             self.det,
         )
 
-        keys = self._keys(req, block, template, system)
-        if template is not None:
-            f.use("tpl:" + template)
-        if system is not None:
-            f.use("sys:" + system)
+        if tkey is not None:
+            f.use(tkey)
+        if skey is not None:
+            f.use(skey)
         known = acct.links.issuperset(keys)
         if len(acct.links) < ACCOUNT_KEYS and not known:
             young = acct.created_at is not None and t - acct.created_at < self._young_s

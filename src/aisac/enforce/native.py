@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 #: The modules compiled: the request path from typed request to decision.
-MODULES = ("guard", "links", "features", "template", "request", "clearance")
+MODULES = ("guard", "links", "features", "template", "request", "clearance", "rules")
 #: Where `make` puts the build: the repository's build/ folder (an editable install's source tree).
 BUILD = Path(__file__).resolve().parents[3] / "build" / "native"
 STAMP = "digest.txt"
