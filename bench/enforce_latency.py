@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from aisac.enforce import RUNTIME, Guard
+import aisac.enforce
+from aisac.enforce import Guard
 from aisac.enforce.replay import time_ordered
 from aisac.enforce.request import from_mapping
 
@@ -128,6 +129,7 @@ def main() -> None:
     ap.add_argument("--log", type=Path, default=None, help="time a simulated week's requests (aisac simulate)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "out" / "enforce_latency.json"))
     ap.add_argument("--compare", type=int, default=0, metavar="ROUNDS", help="native vs source, alternating")
+    ap.add_argument("--baseline", type=Path, help="with --compare: also another checkout's src (e.g. a git archive)")
     args = ap.parse_args()
     if args.compare:
         compare(args)
@@ -135,7 +137,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     guard = Guard()
     warm(guard, args.accounts)
-    res: dict = {"runtime": RUNTIME, "full_gc": full_gc_pause()}
+    res: dict = {"runtime": getattr(aisac.enforce, "RUNTIME", "source"), "full_gc": full_gc_pause()}
     if args.log is not None:
         # A real traffic mix, in time order, on top of the warm accounts (its own times come later).
         week = [r for batch in time_ordered([args.log]) for r in batch][: args.requests]
@@ -166,18 +168,21 @@ def main() -> None:
 
 def compare(args: argparse.Namespace) -> None:
     """Alternate native and source runs of this benchmark in fresh processes; print a markdown table."""
+    variants = {"native": {"AISAC_NATIVE": "1"}, "source": {"AISAC_NATIVE": "0"}}
+    if args.baseline:
+        variants["baseline"] = {"AISAC_NATIVE": "0", "PYTHONPATH": str(args.baseline.resolve())}
     rows = []
     for r in range(args.compare):
-        for native in ("1", "0"):
-            out = Path(args.out).with_name(f"enforce_latency_{'native' if native == '1' else 'source'}_{r}.json")
+        for name, env in variants.items():
+            out = Path(args.out).with_name(f"enforce_latency_{name}_{r}.json")
             cmd = [sys.executable, __file__, "--accounts", str(args.accounts), "--requests", str(args.requests)]
             cmd += ["--seed", str(args.seed), "--out", str(out)] + (["--log", str(args.log)] if args.log else [])
-            subprocess.run(cmd, env={**os.environ, "AISAC_NATIVE": native}, check=True, capture_output=True)
+            subprocess.run(cmd, env={**os.environ, **env}, check=True, capture_output=True)
             res = json.loads(out.read_text())
             load = " ".join(f"{x:.2f}" for x in os.getloadavg())
             for mix in ("week_typed",) if args.log else ("all", "mapping", "typed"):
                 m = res[mix]
-                rows.append((r, res["runtime"].split(" ")[0], mix, m["p50_us"], m["p99_us"], m["p999_us"], load))
+                rows.append((r, name, mix, m["p50_us"], m["p99_us"], m["p999_us"], load))
     print("| round | runtime | requests | p50 us | p99 us | p99.9 us | load avg after |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
