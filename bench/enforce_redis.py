@@ -27,7 +27,7 @@ from aisac.enforce import Guard
 from aisac.enforce.request import from_mapping
 from aisac.enforce.state import MemoryState, MirroredRedisState, RedisState, State
 from enforce_http import free_port
-from enforce_latency import make_requests, timed, warm
+from enforce_latency import make_requests, measure, summary, warm
 
 
 def start_redis(port: int, core: int, workdir: str) -> subprocess.Popen:
@@ -53,7 +53,7 @@ def run(state: State, accounts: int, reqs: list) -> dict:
     gc.collect()
     gc.freeze()
     t = time.perf_counter()
-    res = timed(guard, reqs)
+    res = summary(*measure(guard, reqs))
     res["decisions_per_s"] = round(len(reqs) / (time.perf_counter() - t))
     gc.unfreeze()
     return res

@@ -165,9 +165,11 @@ class _Account:
         self.msg: str | None = None
         #: Holds a sticky standing no rule can raise (see Guard._hold): decided from the standing alone.
         self.held = False
-        #: The identifying fields of the account's last request and what they made: (fields, block, keys,
-        #: template key, system key). Most requests repeat them, and then no key is rebuilt or rehashed.
-        self.key_memo: tuple = ((), None, (), None, None)
+        #: What the last request's infrastructure fields (card, address, client, mail domain) and its
+        #: prompt fingerprints made: ((fields, block, keys before the prompt keys, keys after them),
+        #: (fingerprints, template key, system key, prompt keys)). Most requests repeat one or both, and
+        #: then those keys are not rebuilt or rehashed.
+        self.key_memo: tuple = (((), None, (), ()), ((), None, None, ()))
 
 
 class Guard:
@@ -201,6 +203,7 @@ class Guard:
         self._any_sigs = bool(self._sigs.exact or self._sigs.ua_contains)
         self._young_s = self.det.links.young_days * 86400
         self._ceiling = self.compiled.max_action
+        self._min_requests, self._rescore_every = self.det.min_requests, self.det.rescore_every
         th = self.policy.throttle
         self._rate = th.requests_per_minute / 60.0
         self._burst = th.burst
@@ -325,24 +328,22 @@ class Guard:
         self.accounts[account_id] = acct
         return acct
 
-    def _keys(self, req: Request, block: str | None, tkey: str | None, skey: str | None) -> tuple[str, ...]:
-        keys = []
+    def _infra_keys(self, req: Request, block: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The request's infrastructure link keys: card, address, block and client come before its prompt
+        keys (template, system prompt), the mail domain after them. The order decides which keys an account
+        at its ACCOUNT_KEYS cap still remembers."""
+        head = []
         if req.payment and self._on_pay:
-            keys.append("pay:" + req.payment)
+            head.append("pay:" + req.payment)
         if req.address:
             if self._on_ip:
-                keys.append("ip:" + req.address)
+                head.append("ip:" + req.address)
             if self._on_net and block is not None:
-                keys.append("net:" + block)
+                head.append("net:" + block)
         if req.user_agent and self._on_ua:
-            keys.append("ua:" + req.user_agent)
-        if tkey is not None and self._on_tpl:
-            keys.append(tkey)
-        if skey is not None and self._on_sys:
-            keys.append(skey)
-        if req.email_domain and self._on_dom:
-            keys.append("dom:" + req.email_domain.lower())
-        return tuple(keys)
+            head.append("ua:" + req.user_agent)
+        tail = ("dom:" + req.email_domain.lower(),) if req.email_domain and self._on_dom else ()
+        return tuple(head), tail
 
     def _decide(self, req: Request) -> Decision:
         if req.faults:
@@ -375,16 +376,23 @@ class Guard:
                 self._fault("bad_field", f"{aid}: gen_ai.input.messages is not a JSON array")
             else:
                 template, system, multi = fingerprint(msgs)
-        fields = (req.payment, req.address, req.user_agent, template, system, req.email_domain)
-        memo = acct.key_memo
-        if fields == memo[0]:
-            _, block, keys, tkey, skey = memo
+        infra_memo, prompt_memo = acct.key_memo
+        fields = (req.payment, req.address, req.user_agent, req.email_domain)
+        if fields == infra_memo[0]:
+            _, block, head, tail = infra_memo
         else:
             block = self.links.block(req.address) if req.address else None
+            head, tail = self._infra_keys(req, block)
+            infra_memo = (fields, block, head, tail)
+        if (template, system) == prompt_memo[0]:
+            _, tkey, skey, mid = prompt_memo
+        else:
             tkey = None if template is None else "tpl:" + template
             skey = None if system is None else "sys:" + system
-            keys = self._keys(req, block, tkey, skey)
-            acct.key_memo = (fields, block, keys, tkey, skey)
+            mid = tuple(k for k, on in ((tkey, self._on_tpl), (skey, self._on_sys)) if k is not None and on)
+            prompt_memo = ((template, system), tkey, skey, mid)
+        acct.key_memo = (infra_memo, prompt_memo)
+        keys = head + mid + tail if mid or tail else head  # the order of the keys: see _infra_keys
         if req.user_agent is not None and req.address is not None:
             self._identity(acct, req.user_agent, block)
         params = None
@@ -431,11 +439,11 @@ class Guard:
 
         clear = Clearance.of(snap.allowed) if snap.allowed else None
         ignore = clear.keys if clear else frozenset()
-        n, det = f.n, self.det
+        n, min_requests = f.n, self._min_requests
         since = n - acct.scored_n
         rescored = (
-            since >= det.rescore_every
-            or n == det.min_requests
+            since >= self._rescore_every
+            or n == min_requests
             or clear is not None
             # tied to a campaign but not yet stopped: watch closely
             or (since >= LINKED_RESCORE and acct.campaign >= LINKED and snap.standing is None)
@@ -445,7 +453,7 @@ class Guard:
         if acct.created_at is not None:
             acct.age_days = float((t - acct.created_at) // 86400)  # whole days: the evidence changes daily
         campaign, ckey, cluster = acct.campaign, acct.campaign_key, acct.cluster
-        if (not known or snap.burned or n <= det.min_requests) and not (rescored and acct.links.issuperset(keys)):
+        if (not known or snap.burned or n <= min_requests) and not (rescored and acct.links.issuperset(keys)):
             # New keys, burned keys or a new account: look now. Otherwise the account's keys were all
             # weighed at its last rescore, which runs every few requests (a rescore of a superset of the
             # request's keys, with every burned key it has seen, scores at least as high as they would).
