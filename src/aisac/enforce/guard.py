@@ -328,6 +328,29 @@ class Guard:
         self.accounts[account_id] = acct
         return acct
 
+    def _link_keys(
+        self, acct: _Account, req: Request, template: str | None, system: str | None
+    ) -> tuple[str | None, tuple[str, ...], str | None, str | None]:
+        """(address block, link keys, template key, system key) of a request, from the account's memo of its
+        last request where the infrastructure fields or the prompt fingerprints are the same."""
+        infra_memo, prompt_memo = acct.key_memo
+        fields = (req.payment, req.address, req.user_agent, req.email_domain)
+        if fields == infra_memo[0]:
+            _, block, head, tail = infra_memo
+        else:
+            block = self.links.block(req.address) if req.address else None
+            head, tail = self._infra_keys(req, block)
+            infra_memo = (fields, block, head, tail)
+        if (template, system) == prompt_memo[0]:
+            _, tkey, skey, mid = prompt_memo
+        else:
+            tkey = None if template is None else "tpl:" + template
+            skey = None if system is None else "sys:" + system
+            mid = tuple(k for k, on in ((tkey, self._on_tpl), (skey, self._on_sys)) if k is not None and on)
+            prompt_memo = ((template, system), tkey, skey, mid)
+        acct.key_memo = (infra_memo, prompt_memo)
+        return block, head + mid + tail if mid or tail else head, tkey, skey
+
     def _infra_keys(self, req: Request, block: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The request's infrastructure link keys: card, address, block and client come before its prompt
         keys (template, system prompt), the mail domain after them. The order decides which keys an account
@@ -376,23 +399,7 @@ class Guard:
                 self._fault("bad_field", f"{aid}: gen_ai.input.messages is not a JSON array")
             else:
                 template, system, multi = fingerprint(msgs)
-        infra_memo, prompt_memo = acct.key_memo
-        fields = (req.payment, req.address, req.user_agent, req.email_domain)
-        if fields == infra_memo[0]:
-            _, block, head, tail = infra_memo
-        else:
-            block = self.links.block(req.address) if req.address else None
-            head, tail = self._infra_keys(req, block)
-            infra_memo = (fields, block, head, tail)
-        if (template, system) == prompt_memo[0]:
-            _, tkey, skey, mid = prompt_memo
-        else:
-            tkey = None if template is None else "tpl:" + template
-            skey = None if system is None else "sys:" + system
-            mid = tuple(k for k, on in ((tkey, self._on_tpl), (skey, self._on_sys)) if k is not None and on)
-            prompt_memo = ((template, system), tkey, skey, mid)
-        acct.key_memo = (infra_memo, prompt_memo)
-        keys = head + mid + tail if mid or tail else head  # the order of the keys: see _infra_keys
+        block, keys, tkey, skey = self._link_keys(acct, req, template, system)
         if req.user_agent is not None and req.address is not None:
             self._identity(acct, req.user_agent, block)
         params = None
