@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aisac.enforce import native
+from aisac.enforce import RUNTIME  # set by the package before it imports this module
 from aisac.enforce.actions import OUTCOME_OF, STICKY, Action
 from aisac.enforce.clearance import Clearance
 from aisac.enforce.features import AccountFeatures
@@ -278,7 +278,7 @@ class Guard:
     def stats(self) -> dict[str, Any]:
         return {
             "policy_version": self.version,
-            "runtime": native.status,
+            "runtime": RUNTIME,
             "accounts": len(self.accounts),
             "link_keys": len(self.links.keys),
             "faults": dict(self.faults),

@@ -20,8 +20,6 @@ MODULES = ("guard", "links", "features", "template", "request", "clearance", "ru
 #: Where `make` puts the build: the repository's build/ folder (an editable install's source tree).
 BUILD = Path(__file__).resolve().parents[3] / "build" / "native"
 STAMP = "digest.txt"
-#: What the last `activate` decided (reported by `Guard.stats`).
-status = "source (not activated)"
 
 
 def digest() -> str:
@@ -35,12 +33,6 @@ def digest() -> str:
 
 def activate(package_path: list[str]) -> str:
     """Put a matching build in front of `package_path` (the package's __path__); say which code runs."""
-    global status
-    status = _activate(package_path)
-    return status
-
-
-def _activate(package_path: list[str]) -> str:
     if os.environ.get("AISAC_NATIVE", "1") == "0":
         return "source (AISAC_NATIVE=0)"
     stamp = BUILD / STAMP
