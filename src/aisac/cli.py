@@ -11,6 +11,7 @@ from aisac.evaluate import cli as evaluate_cli
 from aisac.hub.cli import app as hub_app
 from aisac.intel.cli import app as share_app
 from aisac.logs.cli import app as logs_app
+from aisac.report.cli import app as report_app
 from aisac.simulate import cli as simulate_cli
 from aisac.watermark.cli import app as watermark_app
 from aisac.watermark.provenance_cli import app as provenance_app
@@ -29,6 +30,7 @@ app.command("evaluate")(evaluate_cli.command)
 app.command("demo")(demo.command)
 app.add_typer(hub_app, name="hub")
 app.add_typer(share_app, name="share")
+app.add_typer(report_app, name="report")
 app.add_typer(guard_app, name="guard")
 app.add_typer(enforce_app, name="enforce")
 app.add_typer(appeals_app, name="appeals")

@@ -24,6 +24,8 @@ from aisac.hub.tlp import NAMES, TLP2_IDS, marking_definition
 TLP2 = {name: TLP2_IDS[level] for level, name in NAMES.items()}
 _LEVEL = {name: level for level, name in NAMES.items()}
 NAMESPACE = uuid.UUID("7c1f3c55-6c7b-4ad4-8a67-3d7e52a1a001")
+#: Campaign property: how many accounts the campaign used (the forum's reports add these up).
+ACCOUNT_COUNT = "x_aisac_account_count"
 
 
 def _id(kind: str, *parts: str) -> str:
@@ -89,6 +91,7 @@ def _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_pa
         first_seen=first,
         last_seen=last,
         objective="Extract model capabilities through the public API to train a competing model",
+        custom_properties={ACCOUNT_COUNT: c["account_count"]},
         **common,
     )
     out: list[Any] = [campaign]

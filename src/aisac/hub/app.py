@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
-from aisac.hub import errors, incident_routes, taxii
+from aisac.hub import errors, incident_routes, report_routes, taxii
 from aisac.hub.http import AuditMiddleware
 from aisac.hub.validate import warm_up
 
@@ -23,9 +23,13 @@ def create_app(engine: Engine, max_content_length: int = DEFAULT_MAX_CONTENT_LEN
     app.state.max_content_length = max_content_length
     app.include_router(taxii.router)
     app.include_router(incident_routes.router)
+    app.include_router(report_routes.router)
     app.add_exception_handler(errors.TaxiiError, errors.on_taxii_error)
     app.add_exception_handler(HTTPException, errors.on_http_error)
     app.add_exception_handler(RequestValidationError, errors.on_validation_error)
+    from aisac.ui.routes import mount  # the analysts' pages (imported here: Jinja2 only when serving)
+
+    mount(app)
     app.add_middleware(AuditMiddleware, engine=engine)
     threading.Thread(target=warm_up, name="compile-stix-schemas", daemon=True).start()
     return app
