@@ -56,27 +56,28 @@ def attributions(objects: list[dict[str, Any]], submitters: dict[str, list[str]]
 
 
 def conflicts(stated: list[Attribution], earlier: list[dict[str, Any]]) -> list[str]:
-    """Where `stated` disagrees with the latest earlier statement about the same actor: another confidence,
-    or other campaigns. `earlier` is the hub's delivery records, oldest first."""
-    latest: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    """Where `stated` disagrees with the latest public report, or the latest earlier export, that made a
+    statement about the same actor: another confidence, or other campaigns. `earlier` is the hub's delivery
+    records, oldest first."""
+    latest: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
     for delivery in earlier:
         for a in delivery["attributions"]:
-            latest[a["actor"]] = (delivery, a)
+            latest[(delivery["kind"], a["actor"])] = (delivery, a)
     out = []
     for a in stated:
-        if a.actor not in latest:
-            continue
-        delivery, before = latest[a.actor]
-        where = f"the {delivery['kind']} delivery {delivery['label']!r} of {delivery['delivered_at']}"
-        if before["confidence"] != a.confidence:
-            out.append(
-                f"actor {a.name!r} ({a.actor}): confidence {a.confidence} here, {before['confidence']} in {where}"
-            )
-        if sorted(before["campaigns"]) != list(a.campaigns):
-            only_here = sorted(set(a.campaigns) - set(before["campaigns"]))
-            only_there = sorted(set(before["campaigns"]) - set(a.campaigns))
-            out.append(
-                f"actor {a.name!r} ({a.actor}): tied to other campaigns than in {where} "
-                f"(only here: {', '.join(only_here) or 'none'}; only there: {', '.join(only_there) or 'none'})"
-            )
+        for (_, actor), (delivery, before) in sorted(latest.items()):
+            if actor != a.actor:
+                continue
+            where = f"the {delivery['kind']} delivery {delivery['label']!r} of {delivery['delivered_at']}"
+            if before["confidence"] != a.confidence:
+                out.append(
+                    f"actor {a.name!r} ({a.actor}): confidence {a.confidence} here, {before['confidence']} in {where}"
+                )
+            if sorted(before["campaigns"]) != list(a.campaigns):
+                only_here = sorted(set(a.campaigns) - set(before["campaigns"]))
+                only_there = sorted(set(before["campaigns"]) - set(a.campaigns))
+                out.append(
+                    f"actor {a.name!r} ({a.actor}): tied to other campaigns than in {where} "
+                    f"(only here: {', '.join(only_here) or 'none'}; only there: {', '.join(only_there) or 'none'})"
+                )
     return out
