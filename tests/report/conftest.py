@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from forumdata import Forum, plant
+from forumdata import Forum, aisac, plant
 
 from aisac.hub.testing import Hub, hub, pg_server
 
@@ -21,24 +18,13 @@ def forum(hub: Hub) -> tuple[Hub, Forum]:
     return hub, plant(hub)
 
 
-def aisac(hub: Hub, member: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real `aisac` command as `member` (credentials through the environment, as documented)."""
-    creds = hub.members[member]
-    env = os.environ | {"AISAC_HUB_MEMBER": creds.name, "AISAC_HUB_KEY": creds.key}
-    return subprocess.run(
-        [sys.executable, "-c", "from aisac.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-
-
 @pytest.fixture(scope="session")
 def published(forum, tmp_path_factory) -> Path:
     """The chair's quarterly report of the planted quarter (recorded at the hub)."""
     hub, data = forum
     out = tmp_path_factory.mktemp("report")
-    run = aisac(hub, "chair", "report", "quarterly", "--hub", hub.url, "--quarter", data.quarter.label, "--out", str(out))
+    run = aisac(
+        hub, "chair", "report", "quarterly", "--hub", hub.url, "--quarter", data.quarter.label, "--out", str(out)
+    )
     assert run.returncode == 0, run.stderr
     return out

@@ -7,6 +7,9 @@ Canaries are strings that must never reach a reader the TLP rule keeps them from
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -49,7 +52,9 @@ def _ts(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _campaign(lab: str, n: int, first: datetime, last: datetime, accounts: int, techniques: list[str]) -> dict[str, Any]:
+def _campaign(
+    lab: str, n: int, first: datetime, last: datetime, accounts: int, techniques: list[str]
+) -> dict[str, Any]:
     return {
         "id": f"C-{lab[:3]}{n:07d}",
         "first_seen": _ts(first),
@@ -194,7 +199,10 @@ def _clusters(hub: Hub, forum: Forum, now: datetime) -> None:
 
 def _incidents(hub: Hub, forum: Forum, now: datetime) -> None:
     confirmed = _ts(max(forum.quarter.start + timedelta(minutes=5), now - timedelta(hours=3)))
-    plan = [("openai", "distillation-campaign")] * 5 + [("anthropic", "phishing-campaign"), ("google", "insider-threat")]
+    plan = [("openai", "distillation-campaign")] * 5 + [
+        ("anthropic", "phishing-campaign"),
+        ("google", "insider-threat"),
+    ]
     for i, (lab, kind) in enumerate(plan):
         body = {
             "kind": kind,
@@ -210,3 +218,16 @@ def _incidents(hub: Hub, forum: Forum, now: datetime) -> None:
     for incident in forum.incidents[:4]:
         for lab in LABS:
             hub.http(lab).post(f"/aisac/incidents/{incident}/ack")
+
+
+def aisac(hub: Hub, member: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real `aisac` command as `member` (credentials through the environment, as documented)."""
+    creds = hub.members[member]
+    env = os.environ | {"AISAC_HUB_MEMBER": creds.name, "AISAC_HUB_KEY": creds.key}
+    return subprocess.run(
+        [sys.executable, "-c", "from aisac.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )

@@ -6,8 +6,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from conftest import aisac
-from forumdata import CANARY, NAMED, _push, cluster
+from forumdata import CANARY, NAMED, _push, aisac, cluster
 from stix2validator import validate_instance
 
 from aisac.report.agency import CONSENT_MARKING_ID, FORUM_IDENTITY_ID
@@ -26,9 +25,17 @@ def test_export_is_valid_stix_from_the_forum_with_only_consented_objects(forum, 
     result = validate_instance(bundle)
     assert result.is_valid, [str(e) for e in result.errors]
     objs = {o["id"]: o for o in bundle["objects"]}
-    creators = {o.get("created_by_ref") for o in bundle["objects"] if "created" in o and o["type"] not in ("identity", "marking-definition")}
+    creators = {
+        o.get("created_by_ref")
+        for o in bundle["objects"]
+        if "created" in o and o["type"] not in ("identity", "marking-definition")
+    }
     assert creators == {FORUM_IDENTITY_ID}
-    assert all(CONSENT_MARKING_ID in o.get("object_marking_refs", []) for o in objs.values() if o["type"] not in ("identity", "marking-definition"))
+    assert all(
+        CONSENT_MARKING_ID in o.get("object_marking_refs", [])
+        for o in objs.values()
+        if o["type"] not in ("identity", "marking-definition")
+    )
     assert set(data.campaigns["openai"]) <= objs.keys()  # consented, GREEN
     assert set(data.campaigns["anthropic"]) <= objs.keys()  # consented, AMBER naming the liaison
     assert not set(data.campaigns["google"]) & objs.keys()  # google did not consent
@@ -55,7 +62,9 @@ def test_an_export_contradicting_the_public_report_is_refused(forum, published, 
     assert not (tmp_path / "refused" / "bundle.json").exists()
     assert len(hub.http("liaison").get("/aisac/report/deliveries").json()["deliveries"]) == before
     # ... and tying it to another campaign is a conflict too (confidence restored, one more campaign)
-    wider = cluster(NAMED, 90, [c["openai"][0], c["anthropic"][0], c["openai"][1]], datetime.now(UTC), data.clusters[NAMED])
+    wider = cluster(
+        NAMED, 90, [c["openai"][0], c["anthropic"][0], c["openai"][1]], datetime.now(UTC), data.clusters[NAMED]
+    )
     _push(hub, "chair", wider)
     run = _export(hub, tmp_path / "refused2")
     assert run.returncode == 3

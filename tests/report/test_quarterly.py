@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import aisac
-from forumdata import CANARY, LABS, LOW, NAMED
+from forumdata import CANARY, LABS, LOW, NAMED, aisac
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -54,7 +53,7 @@ def test_only_cleared_confident_actors_are_named_with_their_labs(published):
     assert LOW not in report["actors_named"]  # cleared, but confidence 70
     assert CANARY["uncleared"] not in report["actors_named"]  # confidence 95, never cleared
     html = (published / "report.html").read_text()
-    assert f"Supported by data from anthropic, openai" in html
+    assert "Supported by data from anthropic, openai" in html
 
 
 @pytest.mark.parametrize("canary", ["red", "strict", "amber", "green", "uncleared", "incident", "address", "account"])
@@ -77,7 +76,9 @@ def test_clear_advisories_are_quoted_with_addresses_withheld(published):
 
 def test_a_lab_may_not_publish_the_report(forum, tmp_path):
     hub, data = forum
-    run = aisac(hub, "openai", "report", "quarterly", "--hub", hub.url, "--quarter", data.quarter.label, "--out", str(tmp_path))
+    run = aisac(
+        hub, "openai", "report", "quarterly", "--hub", hub.url, "--quarter", data.quarter.label, "--out", str(tmp_path)
+    )
     assert run.returncode == 2
     assert "may not publish" in run.stderr
     assert not (tmp_path / "report.json").exists()

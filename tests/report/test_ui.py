@@ -104,12 +104,14 @@ def test_a_form_without_the_session_csrf_token_is_refused(forum):
     with _basic(hub, "openai") as http:  # incident 5 is anthropic's; openai owes an acknowledgement
         r = http.post(f"/ui/incidents/{data.incidents[5]}/ack", data={"csrf": "forged"})
         assert r.status_code == 403
-    awaiting = next(i for i in hub.http("chair").get("/aisac/incidents/").json()["incidents"] if i["id"] == data.incidents[5])
+    awaiting = next(
+        i for i in hub.http("chair").get("/aisac/incidents/").json()["incidents"] if i["id"] == data.incidents[5]
+    )
     assert "openai" in awaiting["awaiting"]
 
 
 def test_search_finds_what_the_member_may_read(forum, browser):
-    hub, data = forum
+    hub, _data = forum
     context, page = sign_in(browser, hub, "chair")
     page.fill("header input[name=q]", "silk lantern")
     page.press("header input[name=q]", "Enter")
@@ -137,12 +139,20 @@ def test_tlp_matrix_through_the_pages_in_the_browser(forum, browser, member):
     context.close()
 
 
-PAGES = ("/ui/", "/ui/incidents", "/ui/campaigns", "/ui/sla", "/ui/report", "/ui/search?q=CANARY", "/ui/search?q=operation")
+PAGES = (
+    "/ui/",
+    "/ui/incidents",
+    "/ui/campaigns",
+    "/ui/sla",
+    "/ui/report",
+    "/ui/search?q=CANARY",
+    "/ui/search?q=operation",
+)
 
 
 @pytest.mark.parametrize("member", MEMBERS)
 def test_no_page_shows_a_canary_or_count_the_member_cannot_fetch_over_taxii(forum, member):
-    hub, data = forum
+    hub, _data = forum
     with _basic(hub, member) as http:
         pages = {p: http.get(p).text for p in PAGES}
         for kind, readers in READERS.items():
