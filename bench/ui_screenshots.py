@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "report"))
 
-from forumdata import aisac, plant  # noqa: E402
+from forumdata import aisac, plant
 
-from aisac.hub.db import make_engine, migrate  # noqa: E402
-from aisac.hub.devserver import HubProcess, enrol  # noqa: E402
-from aisac.hub.testing import MEMBERS, Hub  # noqa: E402
+from aisac.hub.db import make_engine, migrate
+from aisac.hub.devserver import HubProcess, enrol
+from aisac.hub.testing import MEMBERS, Hub
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
