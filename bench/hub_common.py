@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 
+from aisac.contract.stix import TAXII_MEDIA_TYPE as TAXII
 from aisac.hub.db import make_engine, migrate
 from aisac.hub.devserver import Credentials, HubProcess, enrol
 
 OUT = Path(__file__).parent / "out"
-TAXII = "application/taxii+json;version=2.1"
 
 
 @contextmanager

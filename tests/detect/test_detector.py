@@ -11,9 +11,9 @@ from stix2validator import validate_file, validate_instance
 from typer.testing import CliRunner
 
 from aisac.cli import app
+from aisac.contract.labels import read_labels
 from aisac.detect.distill import DistillationDetector, evidence_groups
 from aisac.evaluate.harness import run
-from aisac.evaluate.labels import read_labels
 from aisac.logs.reader import read_log
 
 runner = CliRunner()

@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from aisac.detect import prompts, taxonomy
-from aisac.detect.sigma.engine import Rule, rule_view_sql
+from aisac.detect.sigma.engine import SigmaRule, rule_view_sql
 from aisac.logs.checks import quote
 
 LONG_OUTPUT = 1000
@@ -93,7 +93,7 @@ def _blocks(con: duckdb.DuckDBPyConnection) -> pa.Table:
 CONTENT_SAMPLE = 64
 
 
-def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]) -> None:
+def prepare(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule], present: set[str]) -> None:
     """Create `_req` (one row per request, no text) and, with prompt text, `_content` (a sample per account)."""
     con.register("_blocks", _blocks(con))
     con.execute(
@@ -133,7 +133,7 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]
     )
 
 
-def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]) -> pa.Table:
+def account_features(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule], present: set[str]) -> pa.Table:
     """One row per account: the FEATURES (NULL where the log lacks the evidence) and facts for reasons."""
     has_text = "gen_ai.input.messages" in present
     has_conv = "gen_ai.conversation.id" in present
@@ -208,7 +208,7 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
     ).to_arrow_table()
 
 
-def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
+def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule]) -> None:
     """Per account, from the prompt sample: rule-hit shares, capability areas, template concentration."""
     names = {r.name for r in rules}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from aisac.console import console, out, progress
+from aisac.console import fail, out, progress
 from aisac.logs.writer import FORMATS
 from aisac.simulate.generator import parse_mix, simulate, write
 from aisac.simulate.personas import BENIGN, CAMPAIGNS
@@ -25,8 +25,7 @@ def command(
     try:
         campaigns = parse_mix(mix) if mix else None
     except ValueError as exc:
-        console.print(f"[red]error:[/red] --mix: {exc}")
-        raise typer.Exit(2) from None
+        fail(f"--mix: {exc}")
     start = time.perf_counter()
     steps = len(BENIGN) + (sum(campaigns.values()) if campaigns else len(CAMPAIGNS))
     with progress("simulating", steps) as advance:
