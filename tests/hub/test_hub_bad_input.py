@@ -12,7 +12,7 @@ from stixdata import indicator
 from aisac.contract.signing import load_private, sign_objects
 from aisac.contract.stix import TAXII_MEDIA_TYPE as TAXII
 from aisac.hub.members import add_member
-from aisac.hub.testing import MAX_CONTENT_LENGTH
+from tests.support.hubfixtures import MAX_CONTENT_LENGTH
 
 
 @pytest.fixture

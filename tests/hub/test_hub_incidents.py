@@ -11,7 +11,7 @@ import pytest
 from stixdata import indicator, recipients
 
 from aisac.contract.stix import TLP2_IDS, Tlp
-from aisac.hub.testing import taxii_collection
+from tests.support.hubfixtures import taxii_collection
 
 
 def _ago(hours: float) -> str:

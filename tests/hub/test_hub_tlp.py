@@ -10,7 +10,7 @@ import stix2
 from stixdata import indicator, recipients
 
 from aisac.contract.stix import TLP2_IDS, Tlp
-from aisac.hub.testing import taxii_collection
+from tests.support.hubfixtures import taxii_collection
 
 EVERYONE = {"openai", "anthropic", "google", "chair", "liaison", "observer"}
 COMMUNITY = EVERYONE - {"observer"}

@@ -7,12 +7,12 @@ on them can explain itself. A feature whose evidence the log lacks is NULL, neve
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
+from aisac.contract import signals
 from aisac.detect import prompts, taxonomy
 from aisac.detect.sigma.engine import SigmaRule, rule_view_sql
 from aisac.logs.checks import quote
@@ -74,18 +74,28 @@ FEATURES: tuple[Feature, ...] = (
 NAMES = tuple(f.name for f in FEATURES)
 
 
-def _blocks(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """address -> /24 (IPv4, in SQL) or /48 (IPv6, once per distinct address in Python: few, and irregular)."""
+def address_blocks(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """address -> its block (`contract.signals`): IPv4 in SQL, IPv6 once per distinct address in Python (few)."""
     v4 = con.sql(
-        r"""SELECT DISTINCT "client.address" AS address,
-                  regexp_extract("client.address", '^(\d+\.\d+\.\d+)\.', 1) || '.0/24' AS block
+        f"""SELECT DISTINCT "client.address" AS address, {signals.address_block_v4_sql('"client.address"')} AS block
            FROM requests WHERE NOT contains("client.address", ':')"""
     ).to_arrow_table()
     v6 = con.sql('SELECT DISTINCT "client.address" AS a FROM requests WHERE contains("client.address", \':\')')
     addresses = v6.to_arrow_table()["a"].to_pylist()
-    blocks = [str(ipaddress.ip_network(f"{a}/48", strict=False)) for a in addresses]
+    blocks = [signals.address_block(a) for a in addresses]
     v6_table = pa.table({"address": pa.array(addresses, pa.string()), "block": pa.array(blocks, pa.string())})
     return pa.concat_tables([v4.cast(v6_table.schema), v6_table])
+
+
+def prompt_keys(system_message: str, user_message: str) -> str:
+    """SQL select items `template`, `system_prompt`: the shared fingerprints (`contract.signals`) of the
+    first system and first user message (JSON columns)."""
+    system = signals.message_text_sql(system_message)
+    user = signals.message_text_sql(user_message)
+    return (
+        f"{signals.template_fingerprint_sql(system, user)} AS template, "
+        f"{signals.system_fingerprint_sql(system)} AS system_prompt"
+    )
 
 
 #: Prompts read per account for content features: shares estimated from a sample cost the same for a
@@ -95,7 +105,7 @@ CONTENT_SAMPLE = 64
 
 def prepare(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule], present: set[str]) -> None:
     """Create `_req` (one row per request, no text) and, with prompt text, `_content` (a sample per account)."""
-    con.register("_blocks", _blocks(con))
+    con.register("_blocks", address_blocks(con))
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _req AS
@@ -116,8 +126,9 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule], present: set
     # Bernoulli sample at 64/n per account (no sort), read in one pass with only the columns the rules need:
     # about CONTENT_SAMPLE prompts per account, all of a small account's.
     sampled = f"""(
-        SELECT r.*, {prompts.USER_TEXT} AS user_text, {prompts.SYSTEM_TEXT} AS system_text,
-               {prompts.TURNS} AS turns
+        SELECT r.*, {prompts.USER_TEXT} AS user_text, {prompts.TURNS} AS turns,
+               {signals.first_message_sql(prompts.MESSAGES, "system")} AS system_message,
+               {signals.first_message_sql(prompts.MESSAGES, "user")} AS first_user_message
         FROM requests r JOIN (SELECT "account.id", count(*) AS n FROM requests GROUP BY 1) c USING ("account.id")
         WHERE r."gen_ai.input.messages" IS NOT NULL
           AND hash(r.time, r."client.address", r."gen_ai.usage.output_tokens") % 1000000
@@ -126,8 +137,8 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule], present: set
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _content AS
-        SELECT "account.id" AS account {hits}, {prompts.skeleton("user_text")} AS template,
-               hash(system_text) AS system_prompt, turns, {taxonomy.keywords_sql("user_text")} AS keywords
+        SELECT "account.id" AS account {hits}, {prompt_keys("system_message", "first_user_message")},
+               turns, {taxonomy.keywords_sql("user_text")} AS keywords
         FROM ({rule_view_sql(rules, sampled)})
         """
     )
