@@ -37,28 +37,21 @@ def test_a_hand_written_campaign_gets_its_stix_id(tmp_path) -> None:
     assert c.stix_id == campaign_stix_id("C1") and c.score == 0.95
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('{"id": "C1"}', "c.json: expected a JSON list of campaigns, got dict"),
-    ('[{"score": 1}]', "c.json: campaigns[0] [id]: needs a non-empty string"),
-    ('[{"id": "C1"}, {"id": "C2", "score": "high"}]', "c.json: campaigns[1] [score]: expected int or float, got str"),
-    ('[{"id": "C1", "accounts": "a"}]', "c.json: campaigns[0] [accounts]: expected list, got str"),
-    ('[{"id": "C1"},\n oops]', "c.json:2: not valid JSON"),
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("c.json", '{"id": "C1"}', "c.json: expected a JSON list of campaigns, got dict"),
+    ("c.json", '[{"score": 1}]', "c.json: campaigns[0] [id]: needs a non-empty string"),
+    ("c.json", '[{"id": "C1"}, {"id": "C2", "score": "high"}]',
+     "c.json: campaigns[1] [score]: expected int or float, got str"),
+    ("c.json", '[{"id": "C1", "accounts": "a"}]', "c.json: campaigns[0] [accounts]: expected list, got str"),
+    ("c.json", '[{"id": "C1"},\n oops]', "c.json:2: not valid JSON"),
+    ("a.csv", "account,score\n", "a.csv:1: header lacks account_id, flagged"),
+    ("a.csv", "account_id,score,flagged\nx,high,true\n", "a.csv:2 [score]: expected a number, got 'high'"),
+    ("a.csv", "account_id,score,flagged\nx,0.5,true\ny,0.5,maybe\n",
+     "a.csv:3 [flagged]: expected true/false, got 'maybe'"),
+    ("a.csv", "account_id,score,flagged\n,0.5,true\n", "a.csv:2 [account_id]: empty"),
 ])
-def test_bad_campaigns_name_the_object_and_field(tmp_path, text, message) -> None:
-    (tmp_path / "c.json").write_text(text)
+def test_a_bad_file_names_the_line_or_object_and_field(tmp_path, name, text, message) -> None:
+    (tmp_path / name).write_text(text)
     with pytest.raises(FindingsError) as err:
-        read_campaigns(tmp_path / "c.json")
-    assert str(err.value).startswith(f"{tmp_path}/{message}")
-
-
-@pytest.mark.parametrize(("text", "message"), [
-    ("account,score\n", "a.csv:1: header lacks account_id, flagged"),
-    ("account_id,score,flagged\nx,high,true\n", "a.csv:2 [score]: expected a number, got 'high'"),
-    ("account_id,score,flagged\nx,0.5,true\ny,0.5,maybe\n", "a.csv:3 [flagged]: expected true/false, got 'maybe'"),
-    ("account_id,score,flagged\n,0.5,true\n", "a.csv:2 [account_id]: empty"),
-])
-def test_bad_accounts_name_the_line_and_field(tmp_path, text, message) -> None:
-    (tmp_path / "a.csv").write_text(text)
-    with pytest.raises(FindingsError) as err:
-        read_accounts(tmp_path / "a.csv")
+        (read_campaigns if name.endswith(".json") else read_accounts)(tmp_path / name)
     assert str(err.value).startswith(f"{tmp_path}/{message}")
