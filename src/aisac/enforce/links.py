@@ -9,10 +9,10 @@ flagged accounts condemns a new account on its first request.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 
+from aisac.contract.signals import address_block
 from aisac.enforce.policy import Links
 
 #: Key prefix -> field of LinkWeights.
@@ -103,20 +103,13 @@ class LinkGraph:
         return self._kinds[key.split(":", 1)[0]]
 
     def block(self, address: str) -> str | None:
-        """The /24 (IPv4) or /48 (IPv6) holding `address`; None when it is not an address. Memoised."""
+        """The address block holding `address` (`contract.signals.address_block`); None when it is not an
+        address. Memoised."""
         try:
             return self._blocks[address]
         except KeyError:
             pass
-        parts = address.split(".")
-        if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts):
-            b: str | None = f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0/24"
-        else:
-            try:
-                ip = ipaddress.ip_address(address)
-                b = str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
-            except ValueError:
-                b = None
+        b = address_block(address)
         if len(self._blocks) >= _BLOCK_MEMO:
             self._blocks.clear()
         self._blocks[address] = b

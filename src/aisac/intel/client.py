@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from aisac.intel.signing import (
+from aisac.contract.signing import (
     SIGNATURE_HEADER,
     SIGNER_HEADER,
     load_private,
@@ -20,8 +20,8 @@ from aisac.intel.signing import (
     sign_objects,
     verify_provenance,
 )
+from aisac.contract.stix import TAXII_MEDIA_TYPE
 
-TAXII = "application/taxii+json;version=2.1"
 DEFAULT_COLLECTION = "forum"
 
 
@@ -44,7 +44,7 @@ class Hub:
             base_url=self.url.rstrip("/"),
             auth=(self.member, self.api_key),
             timeout=self.timeout,
-            headers={"Accept": TAXII},
+            headers={"Accept": TAXII_MEDIA_TYPE},
         )
 
 
@@ -95,7 +95,7 @@ def push(
         url = collection_url(http, collection) + "objects/"
 
         def send(chunk: list[dict[str, Any]]) -> dict[str, Any]:
-            headers = {"Content-Type": TAXII}
+            headers = {"Content-Type": TAXII_MEDIA_TYPE}
             if key is not None:
                 headers |= {SIGNATURE_HEADER: sign_objects(key, hub.member, chunk), SIGNER_HEADER: hub.member}
             body = json.dumps({"objects": chunk}, separators=(",", ":")).encode()

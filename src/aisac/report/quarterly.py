@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aisac.detect.attribution import ATLAS, ATLAS_URL
-from aisac.detect.bundle import ACCOUNT_COUNT
+from aisac.contract.stix import ACCOUNT_COUNT, ATLAS, ATLAS_URL
 from aisac.hub.incidents import KINDS
 from aisac.report.attribution import Attribution, attributions
 from aisac.report.sanitise import SUPPRESSED, Cell, cell, publishable, quotable, scrub
