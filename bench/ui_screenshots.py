@@ -15,13 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests.support
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "report"))
 
 from forumdata import aisac, plant
 
 from aisac.hub.db import make_engine, migrate
-from aisac.hub.devserver import HubProcess, enrol
-from aisac.hub.testing import MEMBERS, Hub
+from tests.support.hubfixtures import MEMBERS, Hub
+from tests.support.hubserver import HubProcess, enrol
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip

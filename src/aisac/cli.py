@@ -35,10 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("aisac.logs.cli:app", "Validate and convert API logs (api-log-v1)."),
     "hub": ("aisac.hub.cli:app", "Run the forum hub (TAXII 2.1) and administer it."),
     "share": ("aisac.intel.cli:app", "Share STIX intel with the forum hub (signed push, incremental pull)."),
-    "report": (
-        "aisac.report.cli:app",
-        "The forum's voice: the quarterly public report, attributions cleared, the agency package.",
-    ),
+    "report": ("aisac.report.cli:app", "The forum's public report and its package for US agencies."),
     "guard": ("aisac.enforce.cli:guard_app", "Run the guard in the request path (HTTP)."),
     "enforce": ("aisac.enforce.cli:enforce_app", "Evaluate enforcement policies by replaying logs."),
     "appeals": ("aisac.enforce.cli:appeals_app", "File and review appeals against enforcement actions."),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from forumdata import Forum, aisac, plant
 
-from aisac.hub.testing import Hub, hub, pg_server
+from tests.support.hubfixtures import Hub, hub, pg_server
 
 __all__ = ["hub", "pg_server"]
 

@@ -17,12 +17,13 @@ from typing import Any
 
 import stix2
 
+from aisac.contract.findings import Campaign
+from aisac.contract.stix import RECIPIENTS_PROPERTY, TLP2_IDS, Tlp, marking_definition
 from aisac.detect.bundle import build
-from aisac.hub.testing import Hub
-from aisac.hub.tlp import RECIPIENTS_PROPERTY, TLP2_IDS, Tlp, marking_definition
 from aisac.intel.client import Hub as HubClient
 from aisac.intel.client import push
 from aisac.report.quarterly import Quarter
+from tests.support.hubfixtures import Hub
 
 LABS = ("openai", "anthropic", "google")
 CANARY = {
@@ -54,18 +55,18 @@ def _ts(t: datetime) -> str:
 
 def _campaign(
     lab: str, n: int, first: datetime, last: datetime, accounts: int, techniques: list[str]
-) -> dict[str, Any]:
-    return {
-        "id": f"C-{lab[:3]}{n:07d}",
-        "first_seen": _ts(first),
-        "last_seen": _ts(last),
-        "reasons": [f"{accounts} accounts share exit address blocks"],
-        "address_blocks": [{"value": f"203.0.{LABS.index(lab) * 10 + n}.0/24"}],
-        "user_agents": [{"value": "python-httpx/0.27"}],
-        "account_count": accounts,
-        "requests": 1000 * accounts,
-        "atlas_techniques": [{"id": t} for t in techniques],
-    }
+) -> Campaign:
+    return Campaign(
+        id=f"C-{lab[:3]}{n:07d}",
+        first_seen=_ts(first),
+        last_seen=_ts(last),
+        reasons=[f"{accounts} accounts share exit address blocks"],
+        address_blocks=[{"value": f"203.0.{LABS.index(lab) * 10 + n}.0/24"}],
+        user_agents=[{"value": "python-httpx/0.27"}],
+        account_count=accounts,
+        requests=1000 * accounts,
+        atlas_techniques=[{"id": t} for t in techniques],
+    )
 
 
 @dataclass
@@ -131,7 +132,7 @@ def plant(hub: Hub, now: datetime | None = None) -> Forum:
         if lab == "anthropic":  # AMBER, but its liaison may read it: named as a recipient
             objs = [o | {RECIPIENTS_PROPERTY: ["liaison"]} if o["type"] != "marking-definition" else o for o in objs]
         forum.campaigns[lab] = [o["id"] for o in objs if o["type"] == "campaign"]
-        forum.accounts += sum(c["account_count"] for c in found)
+        forum.accounts += sum(c.account_count for c in found)
         identity = next(o["id"] for o in objs if o["type"] == "identity")
         canaries = [_canary(k, identity, first, last) for k, who in SUBMITTER.items() if who == lab]
         for c in canaries:

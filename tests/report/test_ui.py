@@ -12,7 +12,7 @@ import httpx
 import pytest
 from forumdata import CANARY, READERS
 
-from aisac.intel.client import TAXII
+from aisac.contract.stix import TAXII_MEDIA_TYPE as TAXII
 from aisac.report.source import objects as taxii_objects
 
 MEMBERS = ("openai", "anthropic", "google", "chair", "liaison", "observer")

@@ -84,7 +84,7 @@ def _campaign_objects(c: Campaign, identity, patterns, rule_by_name, marking, no
         first_seen=first,
         last_seen=last,
         objective="Extract model capabilities through the public API to train a competing model",
-        custom_properties={ACCOUNT_COUNT: c["account_count"]},
+        custom_properties={ACCOUNT_COUNT: c.account_count},
         **common,
     )
     out: list[Any] = [campaign]

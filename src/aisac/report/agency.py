@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aisac.hub.tlp import LEVEL_OF_ID, NAMES, Tlp, level_of, marking_definition
+from aisac.contract.stix import LEVEL_OF_ID, NAMES, Tlp, marking_definition
+from aisac.hub.tlp import level_of
 from aisac.report.attribution import Attribution, attributions
 from aisac.report.quarterly import Inputs
 

@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from aisac.hub.tlp import Tlp, level_of
+from aisac.contract.stix import Tlp
+from aisac.hub.tlp import level_of
 
 MIN_CELL = 5
 SUPPRESSED = "fewer than 5"

@@ -15,11 +15,12 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from aisac.contract.stix import NAMES
 from aisac.hub import incidents
 from aisac.hub.members import AuthError
 from aisac.hub.reporting import REPORTERS
 from aisac.hub.timefmt import now_us, parse_ts
-from aisac.hub.tlp import NAMES, level_of
+from aisac.hub.tlp import level_of
 from aisac.ui import auth, data, graph
 
 router = APIRouter(prefix="/ui")
