@@ -12,6 +12,7 @@ from aisac.hub.cli import app as hub_app
 from aisac.intel.cli import app as share_app
 from aisac.logs.cli import app as logs_app
 from aisac.simulate import cli as simulate_cli
+from aisac.stream import cli as stream_cli
 from aisac.watermark.cli import app as watermark_app
 from aisac.watermark.provenance_cli import app as provenance_app
 
@@ -29,7 +30,9 @@ app.command("evaluate")(evaluate_cli.command)
 app.command("demo")(demo.command)
 app.add_typer(hub_app, name="hub")
 app.add_typer(share_app, name="share")
+guard_app.command("consume")(stream_cli.consume)
 app.add_typer(guard_app, name="guard")
+app.add_typer(stream_cli.app, name="stream")
 app.add_typer(enforce_app, name="enforce")
 app.add_typer(appeals_app, name="appeals")
 app.add_typer(watermark_app, name="watermark")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from mypy_extensions import mypyc_attr
+
 from aisac.enforce.policy import Detection
 
 #: Distinct parameter tuples / templates / conversations remembered per account (memory bound).
@@ -35,6 +37,7 @@ FEATURES = (
 )
 
 
+@mypyc_attr(serializable=True)  # part of the guard's learned state (Guard.learned)
 class AccountFeatures:
     """Running facts about one account's traffic."""
 

@@ -13,6 +13,8 @@ import ipaddress
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 
+from mypy_extensions import mypyc_attr
+
 from aisac.enforce.policy import Links
 
 #: Key prefix -> field of LinkWeights.
@@ -49,6 +51,7 @@ UNKNOWN, CLEAN, FLAGGED = 0, 1, 2
 _MIXED = "\x00mixed"
 
 
+@mypyc_attr(serializable=True)  # part of the guard's learned state (Guard.learned)
 class Kind:
     """What a key's prefix makes of it, looked up once per key instead of parsing the prefix per request."""
 
@@ -64,6 +67,7 @@ class Kind:
 STRONG, WEAK, PROMPT = 0, 1, 2
 
 
+@mypyc_attr(serializable=True)  # part of the guard's learned state (Guard.learned)
 class KeyStats:
     """One key's counts: the accounts seen on it, how many of them are flagged, vetted clean and young,
     and the one organisation they all belong to (`_MIXED` once they do not)."""
@@ -76,6 +80,7 @@ class KeyStats:
         self.kind = kind
 
 
+@mypyc_attr(serializable=True)  # part of the guard's learned state (Guard.learned)
 class LinkGraph:
     """Per key its KeyStats. Two small sets name the few keys that can matter, so that most of a request's keys are
     ruled out by a probe of a set that stays in cache rather than of the table of every key ever seen:

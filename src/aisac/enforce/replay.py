@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aisac.enforce.actions import OUTCOMES, SERVED_IN_FULL, Action
-from aisac.enforce.guard import Guard
+from aisac.enforce.guard import Decision, Guard
 from aisac.enforce.request import Request
 from aisac.logs import schema as s
 from aisac.logs.checks import quote
@@ -224,25 +224,36 @@ def replay(
     tallies: dict[str, AccountTally] = {}
     decide, done = guard.decide, 0
     for batch in requests:
-        for req in batch:
-            d = decide(req)
-            aid = req.account_id
-            t = tallies.get(aid)
-            if t is None:
-                t = tallies[aid] = AccountTally(phase_from=phases.get(aid, float("-inf")), pathway=req.pathway)
-            k = _IDX[d.outcome]
-            t.counts[k] += 1
-            in_phase = req.time >= t.phase_from
-            t.counts[_IN_PHASE] += in_phase
-            if d.action >= FIRST_ACTION:
-                if t.first_action_us is None:
-                    t.first_action_us = round(req.time / _US)
-                if d.action > t.max_action:
-                    t.max_action = d.action
-            elif k in _FULL and t.first_action_us is None:
-                t.counts[_BEFORE] += 1
-                t.counts[_PHASE_BEFORE] += in_phase
+        tally(tallies, batch, [decide(req) for req in batch], phases)
         done += len(batch)
         if progress:
             progress(done, total)
     return ReplayResult(tallies, guard.version, dict(guard.faults), requests.log.rejected)
+
+
+def tally(
+    tallies: dict[str, AccountTally],
+    requests: Sequence[Request],
+    decisions: Sequence[Decision],
+    phases: Mapping[str, float] | None = None,
+) -> None:
+    """Count each request's decision into its account's tally (any source of decided requests: a replay,
+    a stream consumer). `phases` as for `replay`."""
+    phases = phases or {}
+    for req, d in zip(requests, decisions, strict=True):
+        aid = req.account_id
+        t = tallies.get(aid)
+        if t is None:
+            t = tallies[aid] = AccountTally(phase_from=phases.get(aid, float("-inf")), pathway=req.pathway)
+        k = _IDX[d.outcome]
+        t.counts[k] += 1
+        in_phase = req.time >= t.phase_from
+        t.counts[_IN_PHASE] += in_phase
+        if d.action >= FIRST_ACTION:
+            if t.first_action_us is None:
+                t.first_action_us = round(req.time / _US)
+            if d.action > t.max_action:
+                t.max_action = d.action
+        elif k in _FULL and t.first_action_us is None:
+            t.counts[_BEFORE] += 1
+            t.counts[_PHASE_BEFORE] += in_phase
