@@ -34,7 +34,8 @@ junk = st.one_of(
     st.builds(
         lambda d: orjson.dumps(d),
         st.dictionaries(
-            st.sampled_from(["account.id", "time", "x"]), st.one_of(st.none(), st.integers(), st.text(max_size=8))
+            st.sampled_from(["account.id", "time", "x"]),
+            st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1), st.text(max_size=8)),
         ),
     ),
 )

@@ -2,7 +2,8 @@
 
 Each `consume` call takes a bounded batch (backpressure: the client's prefetch is capped, and nothing is
 read ahead of the guard); the batch is decoded, de-duplicated by `event.id`, decided and counted into the
-same per-account tallies `aisac enforce replay` keeps. Every `checkpoint_s` (and when the topic goes quiet,
+same per-account tallies `aisac enforce replay` keeps. Every `checkpoint_s` (or, once the state is large,
+every SAVE_SHARE⁻¹ times the last checkpoint's duration, which bounds its cost; and when the topic goes quiet,
 partitions are revoked or the consumer stops) the guard's learned state, the tallies, the next offsets
 and the batch's event ids are saved in one SQLite transaction (aisac.stream.checkpoint); only then are
 the offsets committed to the group and DIR/summary.json rewritten. Killed at any instant and restarted,
@@ -37,6 +38,8 @@ log = logging.getLogger("aisac.stream.consume")
 BATCH = 10_000
 PREFETCH_KB = 65_536
 FETCH_BYTES = 16 << 20
+#: At most this share of the consumer's time goes to checkpoints (the saved state grows with the accounts).
+SAVE_SHARE = 0.1
 
 
 @dataclass
@@ -126,6 +129,7 @@ def consume(guard: Guard, opts: Options, stop: Callable[[], bool] = lambda: Fals
 
     assigned: set[tuple[str, int]] = set()
     last = last_save = time.monotonic()
+    save_s = 0.0  # how long the last checkpoint took
     first: float | None = None
     done_at = last
     start_decided = decided
@@ -197,9 +201,10 @@ def consume(guard: Guard, opts: Options, stop: Callable[[], bool] = lambda: Fals
             if producer is not None:
                 _send(producer, opts.decisions_topic, fresh, fresh_ids, decisions, delivered)
             dirty = True
-            if now - last_save >= opts.checkpoint_s:
+            if now - last_save >= max(opts.checkpoint_s, save_s / SAVE_SHARE):
                 save()
                 dirty, last_save = False, time.monotonic()
+                save_s = last_save - now
             done_at = time.monotonic()
         if dirty:
             save()
