@@ -58,6 +58,7 @@ def test_kill_9_and_restart_counts_every_record_once(broker, small_log, replayed
     topic, group, out = _name("logs"), _name("guard"), tmp_path / "out"
     total = produce([small_log], broker, topic).records
     assert total == replayed["totals"]["requests"]
+    assert replayed["totals"]["guard_faults"] == {} and replayed["totals"]["accounts_actioned"] > 0
     kills = 0
     seen_before_kill = []
     while kills < 4:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import math
 
-from mypy_extensions import mypyc_attr
-
 from aisac.enforce.policy import Detection
 
 #: Distinct parameter tuples / templates / conversations remembered per account (memory bound).
@@ -37,7 +35,6 @@ FEATURES = (
 )
 
 
-@mypyc_attr(serializable=True)  # part of the guard's learned state (Guard.learned)
 class AccountFeatures:
     """Running facts about one account's traffic."""
 

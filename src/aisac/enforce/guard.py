@@ -16,8 +16,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mypy_extensions import mypyc_attr
-
 from aisac.enforce import RUNTIME  # set by the package before it imports this module
 from aisac.enforce.actions import OUTCOME_OF, STICKY, Action
 from aisac.enforce.clearance import Clearance
@@ -111,7 +109,6 @@ class Decision:
         }
 
 
-@mypyc_attr(serializable=True)  # pickled with the guard's learned state (Guard.learned)
 class _Account:
     __slots__ = (
         "age_days",

@@ -13,8 +13,6 @@ import ipaddress
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 
-from mypy_extensions import mypyc_attr
-
 from aisac.enforce.policy import Links
 
 #: Key prefix -> field of LinkWeights.
@@ -51,7 +49,6 @@ UNKNOWN, CLEAN, FLAGGED = 0, 1, 2
 _MIXED = "\x00mixed"
 
 
-@mypyc_attr(serializable=True)  # part of the guard's learned state (Guard.learned)
 class Kind:
     """What a key's prefix makes of it, looked up once per key instead of parsing the prefix per request."""
 
@@ -63,11 +60,14 @@ class Kind:
         self.group = group  # STRONG, WEAK or PROMPT: how it adds up in `campaign`
         self.cluster = cluster
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled with the guard's learned state (the compiled build pickles only what this names)."""
+        return Kind, (self.weight, self.popular, self.group, self.cluster)
+
 
 STRONG, WEAK, PROMPT = 0, 1, 2
 
 
-@mypyc_attr(serializable=True)  # part of the guard's learned state (Guard.learned)
 class KeyStats:
     """One key's counts: the accounts seen on it, how many of them are flagged, vetted clean and young,
     and the one organisation they all belong to (`_MIXED` once they do not)."""
@@ -79,8 +79,16 @@ class KeyStats:
         self.org = org
         self.kind = kind
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return _key_stats, (self.kind, self.org, self.accounts, self.flagged, self.clean, self.young)
 
-@mypyc_attr(serializable=True)  # part of the guard's learned state (Guard.learned)
+
+def _key_stats(kind: Kind, org: str | None, accounts: int, flagged: int, clean: int, young: int) -> KeyStats:
+    st = KeyStats(kind, org)
+    st.accounts, st.flagged, st.clean, st.young = accounts, flagged, clean, young
+    return st
+
+
 class LinkGraph:
     """Per key its KeyStats. Two small sets name the few keys that can matter, so that most of a request's keys are
     ruled out by a probe of a set that stays in cache rather than of the table of every key ever seen:
@@ -103,6 +111,9 @@ class LinkGraph:
             for p, w in self.weights.items()
         }
         self._blocks: dict[str, str | None] = {}
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return _link_graph, (self.cfg, self.keys, self.flagged, self.crowds)
 
     def kind(self, key: str) -> Kind:
         return self._kinds[key.split(":", 1)[0]]
@@ -265,3 +276,10 @@ class LinkGraph:
             if st.flagged >= others:
                 out.append(k)
         return out
+
+
+def _link_graph(cfg: Links, keys: dict[str, KeyStats], flagged: set[str], crowds: set[str]) -> LinkGraph:
+    """A LinkGraph from its pickled counts (the address-block memo starts empty: it is only a cache)."""
+    g = LinkGraph(cfg)
+    g.keys, g.flagged, g.crowds = keys, flagged, crowds
+    return g
