@@ -10,6 +10,7 @@ the consumer's peak resident memory.
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import tempfile
 import time
@@ -35,7 +36,8 @@ def main() -> None:
         write(simulate(days=args.days, seed=11, scale=args.scale), tmpdir)
         logs = [tmpdir / "log"]
         t = time.perf_counter()
-        replayed = replay(logs, Guard()).summary()["totals"]["requests"]
+        totals = replay(logs, Guard()).summary()["totals"]
+        replayed = totals["requests"]
         replay_s = time.perf_counter() - t
         topic = f"bench-{uuid.uuid4().hex[:6]}"
         t = time.perf_counter()
@@ -46,6 +48,8 @@ def main() -> None:
         done = consume(Guard(), Options(bootstrap, topic, "bench", out, until_idle=3.0, checkpoint_s=args.checkpoint_s))
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         assert done.decided == sent == replayed, (done.decided, sent, replayed)
+        consumed = json.loads((out / "summary.json").read_text())["totals"]
+        assert consumed["guard_faults"] == totals["guard_faults"] == {}, consumed["guard_faults"]
         print(f"guard runtime: {RUNTIME}")
         print(f"records {sent}; produce {sent / produce_s:,.0f}/s")
         print(f"replay (read + sort + decide) {replayed / replay_s:,.0f}/s")
