@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hub": ("aisac.hub.cli:app", "Run the forum hub (TAXII 2.1) and administer it."),
     "share": ("aisac.intel.cli:app", "Share STIX intel with the forum hub (signed push, incremental pull)."),
     "report": ("aisac.report.cli:app", "The forum's public report and its package for US agencies."),
+    "stream": ("aisac.stream.cli:app", "Publish API logs to a Kafka-compatible topic."),
     "guard": ("aisac.enforce.cli:guard_app", "Run the guard in the request path (HTTP)."),
     "enforce": ("aisac.enforce.cli:enforce_app", "Evaluate enforcement policies by replaying logs."),
     "appeals": ("aisac.enforce.cli:appeals_app", "File and review appeals against enforcement actions."),
@@ -49,12 +50,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: Commands a part above adds to another part's group: the Kafka consumer (stream) runs the guard (enforce),
+#: so it is listed under `aisac guard` without the guard importing it.
+EXTRA_COMMANDS: dict[str, dict[str, str]] = {"guard": {"consume": "aisac.stream.cli:consume"}}
+
+
+def _target(target: str) -> Any:
+    module, attribute = target.split(":")
+    return getattr(importlib.import_module(module), attribute)
+
 
 def load(name: str) -> Any:
     """Import a sub-command's module and build its click command, as `add_typer`/`command` would have."""
-    target, _ = COMMANDS[name]
-    module, attribute = target.split(":")
-    obj = getattr(importlib.import_module(module), attribute)
+    obj = _target(COMMANDS[name][0])
+    for sub, target in EXTRA_COMMANDS.get(name, {}).items():
+        if sub not in {c.name for c in obj.registered_commands}:
+            obj.command(sub)(_target(target))
     holder = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
     holder.callback()(_root)
     if isinstance(obj, typer.Typer):

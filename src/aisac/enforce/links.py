@@ -60,6 +60,10 @@ class Kind:
         self.group = group  # STRONG, WEAK or PROMPT: how it adds up in `campaign`
         self.cluster = cluster
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled with the guard's learned state (the compiled build pickles only what this names)."""
+        return Kind, (self.weight, self.popular, self.group, self.cluster)
+
 
 STRONG, WEAK, PROMPT = 0, 1, 2
 
@@ -74,6 +78,15 @@ class KeyStats:
         self.accounts = self.flagged = self.clean = self.young = 0
         self.org = org
         self.kind = kind
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return _key_stats, (self.kind, self.org, self.accounts, self.flagged, self.clean, self.young)
+
+
+def _key_stats(kind: Kind, org: str | None, accounts: int, flagged: int, clean: int, young: int) -> KeyStats:
+    st = KeyStats(kind, org)
+    st.accounts, st.flagged, st.clean, st.young = accounts, flagged, clean, young
+    return st
 
 
 class LinkGraph:
@@ -98,6 +111,9 @@ class LinkGraph:
             for p, w in self.weights.items()
         }
         self._blocks: dict[str, str | None] = {}
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return _link_graph, (self.cfg, self.keys, self.flagged, self.crowds)
 
     def kind(self, key: str) -> Kind:
         return self._kinds[key.split(":", 1)[0]]
@@ -253,3 +269,10 @@ class LinkGraph:
             if st.flagged >= others:
                 out.append(k)
         return out
+
+
+def _link_graph(cfg: Links, keys: dict[str, KeyStats], flagged: set[str], crowds: set[str]) -> LinkGraph:
+    """A LinkGraph from its pickled counts (the address-block memo starts empty: it is only a cache)."""
+    g = LinkGraph(cfg)
+    g.keys, g.flagged, g.crowds = keys, flagged, crowds
+    return g
