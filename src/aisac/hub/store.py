@@ -8,8 +8,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, exists, insert, not_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, Select, and_, exists, insert, not_, or_, select, tuple_
+from sqlalchemy.dialects import sqlite
 
 from aisac.contract.signing import object_hash, verify
 from aisac.hub import cursor
@@ -152,28 +152,77 @@ def ingest(
     return status_resource(status_id, date_added, len(objs), successes, failures)
 
 
+# PostgreSQL: the whole envelope in one statement over arrays (one round trip, no per-row parsing), and
+# RETURNING names the rows this submission created, for the recipients table.
+_INSERT_ARRAYS = """
+INSERT INTO objects (collection_id, stix_id, type, spec_version, version, date_added, tlp, submitter_id,
+                     submission_id, sha256, body)
+SELECT %(collection_id)s, s, t, sv, v, %(date_added)s, l, %(submitter_id)s, %(submission_id)s, h, b
+FROM unnest(%(stix_ids)s::text[], %(types)s::text[], %(spec_versions)s::text[], %(versions)s::bigint[],
+            %(tlps)s::smallint[], %(hashes)s::text[], %(bodies)s::text[]) AS u(s, t, sv, v, l, h, b)
+ON CONFLICT DO NOTHING
+"""
+
+
 def _insert_objects(conn: Connection, rows: list[dict[str, Any]], date_added: int, status_id: str) -> None:
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    named = {(r["stix_id"], r["version"]): r["_recipients"] for r in rows if r["_recipients"]}
+    if conn.dialect.name == "postgresql":
+        created = _insert_postgresql(conn, rows, date_added, status_id, returning=bool(named))
+    else:
+        created = _insert_sqlite(conn, rows, date_added, status_id, named)
+    links = [{"object_pk": pk, "member_name": n} for pk, key in created if key in named for n in named[key]]
+    if links:  # only rows this submission created: a re-submission never widens access
+        conn.execute(insert(recipients), links)
+
+
+def _insert_postgresql(
+    conn: Connection, rows: list[dict[str, Any]], date_added: int, status_id: str, returning: bool
+) -> list[tuple[int, tuple[str, int]]]:
+    params = {
+        "collection_id": rows[0]["collection_id"],
+        "date_added": date_added,
+        "submitter_id": rows[0]["submitter_id"],
+        "submission_id": status_id,
+        "stix_ids": [r["stix_id"] for r in rows],
+        "types": [r["type"] for r in rows],
+        "spec_versions": [r["spec_version"] for r in rows],
+        "versions": [r["version"] for r in rows],
+        "tlps": [r["tlp"] for r in rows],
+        "hashes": [r["sha256"] for r in rows],
+        "bodies": [r["body"] for r in rows],
+    }
+    sql = _INSERT_ARRAYS + (" RETURNING pk, stix_id, version" if returning else "")
+    cur = conn.exec_driver_sql(sql, params)
+    return [(r.pk, (r.stix_id, r.version)) for r in cur] if returning else []
+
+
+def _insert_sqlite(
+    conn: Connection,
+    rows: list[dict[str, Any]],
+    date_added: int,
+    status_id: str,
+    named: dict[tuple[str, int], list[str]],
+) -> list[tuple[int, tuple[str, int]]]:
     values = [
-        {k: v for k, v in r.items() if not k.startswith("_")}
-        | {"date_added": date_added, "submission_id": status_id}
+        {k: v for k, v in r.items() if not k.startswith("_")} | {"date_added": date_added, "submission_id": status_id}
         for r in rows
     ]
-    conn.execute(dialect.insert(objects).on_conflict_do_nothing(), values)
-    named = [r for r in rows if r["_recipients"]]
-    for r in named:  # only rows this submission created: a re-submission never widens access
+    conn.execute(sqlite.insert(objects).on_conflict_do_nothing(), values)
+    created = []
+    for stix_id, version in named:
         pk = conn.execute(
             select(objects.c.pk).where(
-                objects.c.collection_id == r["collection_id"],
-                objects.c.stix_id == r["stix_id"],
-                objects.c.version == r["version"],
+                objects.c.collection_id == rows[0]["collection_id"],
+                objects.c.stix_id == stix_id,
+                objects.c.version == version,
                 objects.c.submission_id == status_id,
             )
         ).scalar()
         if pk is not None:
-            conn.execute(insert(recipients), [{"object_pk": pk, "member_name": n} for n in r["_recipients"]])
+            created.append((pk, (stix_id, version)))
+    return created
 
 
 def status_resource(
@@ -245,11 +294,16 @@ def query(member: Member, collection_id: str, f: Filters, columns: list[Any]) ->
     return q.order_by(objects.c.date_added, objects.c.pk)
 
 
-def page(conn: Connection, q: Select[Any], limit: int, after: str | None) -> tuple[list[Any], str | None]:
+def after(q: Select[Any], token: str) -> Select[Any]:
+    """`q` restricted to rows past the cursor: a row-value comparison, so the (date_added, pk) index seeks."""
+    d, pk = cursor.decode(token)
+    return q.where(tuple_(objects.c.date_added, objects.c.pk) > tuple_(d, pk))
+
+
+def page(conn: Connection, q: Select[Any], limit: int, token: str | None) -> tuple[list[Any], str | None]:
     """One page of `q` after the cursor; the cursor for the next page when there is more."""
-    if after:
-        d, pk = cursor.decode(after)
-        q = q.where(or_(objects.c.date_added > d, and_(objects.c.date_added == d, objects.c.pk > pk)))
+    if token:
+        q = after(q, token)
     rows = conn.execute(q.limit(limit + 1)).all()
     if len(rows) <= limit:
         return rows, None
