@@ -101,7 +101,8 @@ SELECT i + 1 AS pk, sid AS stix_id, type, version, date_added, tlp, lab, env, na
       named || '}}'
     WHEN 'relationship' THEN '{{"created":"' || stamp || '","id":"' || sid || '","modified":"' || stamp ||
       '","object_marking_refs":["' || marking || '"],"relationship_type":"uses","source_ref":"campaign--' ||
-      src || '","spec_version":"2.1","target_ref":"attack-pattern--' || dst || '","type":"relationship"' || named || '}}'
+      src || '","spec_version":"2.1","target_ref":"attack-pattern--' || dst || '","type":"relationship"' ||
+      named || '}}'
     ELSE '{{"created":"' || stamp || '","description":"' || repeat('observed ', (x % 20 + 1)::INT) ||
       '","id":"' || sid || '","modified":"' || stamp || '","name":"' || type || ' ' || (x % 1000000)::VARCHAR ||
       '","object_marking_refs":["' || marking || '"],"spec_version":"2.1","type":"' || type || '"' || named || '}}'

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,9 +25,40 @@ SIGNATURE_HEADER = "X-Aisac-Signature"
 SIGNER_HEADER = "X-Aisac-Signer"
 
 
+_SAFE_INT = 2**53 - 1  # RFC 8785 numbers are IEEE doubles: larger integers have no exact canonical form
+
+
+def _plain(value: Any) -> bool:
+    """True when `json.dumps(sort_keys=True)` already writes RFC 8785's form of `value`.
+
+    That holds without floats (ECMAScript and Python format them differently), with integers a double holds
+    exactly and with ASCII keys (code-point order is then UTF-16 order); string escaping is the same in both.
+    """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -_SAFE_INT <= value <= _SAFE_INT
+    if kind is dict:
+        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return False
+
+
+def canonical_json(obj: Any) -> bytes:
+    """The object's RFC 8785 canonical JSON; the C JSON encoder where it agrees, the reference otherwise."""
+    if _plain(obj):
+        try:
+            return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # lone surrogates: the reference says why they are refused
+            pass
+    return rfc8785.dumps(obj)
+
+
 def object_hash(obj: Any) -> str:
     """SHA-256 (hex) of the object's RFC 8785 canonical JSON."""
-    return hashlib.sha256(rfc8785.dumps(obj)).hexdigest()
+    return hashlib.sha256(canonical_json(obj)).hexdigest()
 
 
 def manifest(signer: str, hashes: Iterable[str]) -> bytes:

@@ -30,9 +30,16 @@ class CollectionAccess:
 
 
 def visible(member: Member, table=objects) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
-    """SQL condition: the member may know that this object (version) exists."""
-    named = exists().where(
-        and_(recipients.c.object_pk == table.c.pk, recipients.c.member_name == member.name)
+    """SQL condition: the member may know that this object (version) exists.
+
+    The recipients arm is a correlated probe of the (object, member) key for each candidate row; OFFSET 0
+    keeps PostgreSQL from turning it into a hash of every object ever named to the member, which a page of
+    100 rows would rebuild on each request and which grows with the hub.
+    """
+    named = exists(
+        select(recipients.c.object_pk)
+        .where(recipients.c.object_pk == table.c.pk, recipients.c.member_name == member.name)
+        .offset(0)
     )
     return or_(table.c.tlp <= int(CEILING[member.role]), table.c.submitter_id == member.id, named)
 

@@ -183,3 +183,6 @@ member_consent = Table(
     Column("government", Boolean, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
 )
+
+# Paging at scale (migration 0006_scale): the recipients arm of the TLP rule as one index range per member.
+Index("ix_recipients_member", recipients.c.member_name, recipients.c.object_pk)
