@@ -184,5 +184,5 @@ member_consent = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
-# Paging at scale (migration 0006_scale): the recipients arm of the TLP rule as one index range per member.
-Index("ix_recipients_member", recipients.c.member_name, recipients.c.object_pk)
+# Linked-object checks by STIX id across collections (incidents, report): migration 0006_scale.
+Index("ix_objects_stix_id", objects.c.stix_id)

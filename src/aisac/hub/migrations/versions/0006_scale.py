@@ -1,7 +1,6 @@
-"""Indexes for paging millions of objects under the TLP rule.
-
-- recipients by member: the "named as recipient" arm of the TLP condition becomes one index range per
-  request (a hashed sub-plan) instead of a probe per object.
+"""Objects by STIX id across collections: incidents and the report check which linked ids a member may see
+(`stix_id IN (...)` with no collection), which the (collection, stix_id, version) key cannot serve, so at
+millions of objects each such check was a scan of the whole table.
 
 Revision ID: 0006_scale
 """
@@ -17,8 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_recipients_member", "recipients", ["member_name", "object_pk"])
+    op.create_index("ix_objects_stix_id", "objects", ["stix_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_recipients_member", "recipients")
+    op.drop_index("ix_objects_stix_id", "objects")
