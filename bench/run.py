@@ -20,6 +20,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("hub_paging.py", ["--objects", "100000"]),
     ("hub_medallion.py", ["--objects", "5000"]),
     ("hub_concurrency.py", ["--writers", "10", "--readers", "10", "--seconds", "60"]),
+    ("hub_scale.py", ["--objects", "10000000"]),  # PostgreSQL; ~20 GB under /tmp while it runs
     ("enforce_latency.py", ["--accounts", "100000", "--requests", "300000"]),
     ("enforce_http.py", ["--seconds", "10"]),  # needs wrk (Debian package)
     ("enforce_redis.py", ["--accounts", "20000", "--requests", "40000"]),  # needs redis-server
