@@ -48,7 +48,8 @@ class Hub:
         )
 
 
-def _check(response: httpx.Response) -> dict[str, Any]:
+def raise_for_hub(response: httpx.Response) -> None:
+    """HubError with the hub's error title and description when it refused the request."""
     if response.status_code >= 400:
         try:
             body = response.json()
@@ -56,6 +57,10 @@ def _check(response: httpx.Response) -> dict[str, Any]:
         except ValueError:
             detail = response.text[:200]
         raise HubError(f"hub answered {response.status_code}: {detail}")
+
+
+def _check(response: httpx.Response) -> dict[str, Any]:
+    raise_for_hub(response)
     return response.json()
 
 
