@@ -159,6 +159,8 @@ def verify_consistency(first: int, second: int, proof: list[bytes], first_root: 
     """RFC 9162 section 2.1.4.2; raise ProofError unless the tree `first_root` is a prefix of `second_root`."""
     if first < 0 or first > second:
         raise ProofError(f"size {first} is larger than size {second}: the log shrank")
+    if first == 0:
+        raise ProofError("a consistency proof from the empty tree proves nothing: check the root instead")
     if first == second:
         if proof:
             raise ProofError("equal sizes need an empty proof")
@@ -166,8 +168,6 @@ def verify_consistency(first: int, second: int, proof: list[bytes], first_root: 
             raise ProofError(f"two different roots for the same size {first}")
         return
     _hashes(first_root, second_root, *proof)
-    if first == 0:
-        raise ProofError("a consistency proof from the empty tree proves nothing: check the root instead")
     if not proof:
         raise ProofError("empty consistency proof")
     path = [first_root, *proof] if first & (first - 1) == 0 else list(proof)

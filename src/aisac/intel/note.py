@@ -42,7 +42,7 @@ class Verifier:
     def parse(cls, vkey: str) -> Verifier:
         """Parse `<name>+<hex key id>+<base64(0x01 || public key)>`."""
         try:
-            name, hex_id, b64 = vkey.strip().split("+")
+            name, hex_id, b64 = vkey.strip().split("+", 2)
             key_id, material = bytes.fromhex(hex_id), base64.b64decode(b64, validate=True)
         except (ValueError, binascii.Error) as exc:
             raise NoteError(f"malformed verifier key {vkey!r}: {exc}") from exc
