@@ -6,6 +6,7 @@ can edit the database but not read that file cannot sign a rewritten history.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ DEFAULT_ORIGIN = "aisac-hub"
 KEY_ENV = "AISAC_HUB_LOG_KEY"
 ORIGIN_ENV = "AISAC_HUB_LOG_ORIGIN"
 INTERVAL_S = 60.0
+log = logging.getLogger(__name__)
 
 
 def default_key_path(db_url: str) -> Path:
@@ -124,7 +126,10 @@ class CheckpointMiddleware:
 
         async def signed(message: Message) -> None:
             if message["type"] == "http.response.start":
-                await anyio.to_thread.run_sync(self.checkpointer.sign_if_grown)
+                try:
+                    await anyio.to_thread.run_sync(self.checkpointer.sign_if_grown)
+                except Exception:  # the change is committed: answer it; the minute timer signs it later
+                    log.exception("signing a transparency-log checkpoint failed")
             await send(message)
 
         await self.app(scope, receive, signed)
