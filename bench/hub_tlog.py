@@ -1,8 +1,9 @@
 """Cost of the transparency log per write: objects stored per second with and without it.
 
-    cd bench && PYTHONPATH=../src ../.venv/bin/python hub_tlog.py --objects 20000 --batch 100
+    cd bench && PYTHONPATH=../src ../.venv/bin/python hub_tlog.py --objects 20000 --batch 100 [--postgres]
 
-Calls the hub's ingest in-process on a fresh SQLite file (and PostgreSQL with --pg URL), envelope after
+Calls the hub's ingest in-process on a fresh SQLite file (and a throwaway PostgreSQL cluster with
+--postgres), envelope after
 envelope, the way the TAXII route does: with the log, every stored object is a leaf appended in the same
 transaction and a checkpoint is signed after each envelope (as the hub does before answering); without
 it, leaves and checkpoints are switched off. Also times `aisac hub audit verify` over the result.
@@ -16,13 +17,14 @@ import os
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 from aisac.hub import store, tlog
 from aisac.hub.admin import add_collection
 from aisac.hub.checkpoints import LogKey, sign_checkpoint
 from aisac.hub.db import make_engine, migrate
-from aisac.hub.devserver import create_database
+from aisac.hub.devserver import create_database, postgres_cluster
 from aisac.hub.loadtest import synthetic_objects
 from aisac.hub.members import Member, add_member
 from aisac.hub.tlog_verify import verify
@@ -65,15 +67,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--objects", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=100, help="Objects per envelope.")
-    parser.add_argument("--pg", help="PostgreSQL server URL (postgresql+psycopg://user@host:port/) to bench too.")
+    parser.add_argument("--postgres", action="store_true", help="Bench a throwaway PostgreSQL cluster too.")
     args = parser.parse_args()
     objects = synthetic_objects(args.objects, seed=7)
     report: dict[str, object] = {"objects": args.objects, "batch": args.batch, "load_before": os.getloadavg()[0]}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         key = LogKey.load(Path(tmp) / "log-key.pem", create=True)
         urls = {"sqlite": lambda tag: f"sqlite:///{Path(tmp) / tag}.db"}
-        if args.pg:
-            urls["postgresql"] = lambda tag: create_database(args.pg, f"tlog_{tag}_{uuid.uuid4().hex[:8]}")
+        if args.postgres:
+            server = stack.enter_context(postgres_cluster())
+            urls["postgresql"] = lambda tag: create_database(server, f"tlog_{tag}_{uuid.uuid4().hex[:8]}")
         for backend, make in urls.items():
             without = run(make("without"), objects, args.batch, None)
             with_log = run(make("with"), objects, args.batch, key)
