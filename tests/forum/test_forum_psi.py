@@ -134,6 +134,10 @@ def test_a_third_member_can_neither_read_nor_join(hub):
                 call()
         own = stranger.open("openai", "raw", os.urandom(32), 60)  # google's own session, not a way in
         assert own["id"] != sid and own["peer_key"] is None
+        stale = opener.open("google", "email", os.urandom(32), 60)
+        assert opener.open("google", "email", os.urandom(32), 60)["id"] != stale["id"]  # a rerun supersedes
+        with pytest.raises(HubError, match="410"):
+            opener._call("GET", f"/aisac/psi/sessions/{stale['id']}")
         with pytest.raises(HubError, match="403"):
             observer.open("openai", "raw", os.urandom(32), 60)
         joined = joiner.open("openai", "raw", os.urandom(32), 60)

@@ -139,6 +139,12 @@ def test_reads_are_logged_and_audited_by_the_submitter(hub, tmp_path):
     assert f"read by anthropic: {object_id}" in second.stdout
     assert "2 new entries about openai proven included" in second.stdout  # the add and the read
 
+    pinned = json.loads(state.read_text())
+    other = Verifier.of(pinned["origin"], b"\x07" * 32).text()
+    state.write_text(json.dumps(pinned | {"vkey": other}))
+    swapped = _share_audit(hub, "openai", state)
+    assert swapped.returncode == 1 and "the hub's log key changed" in swapped.stderr
+
     runner = CliRunner()
     reads = runner.invoke(aisac_app, ["hub", "audit", "reads", "--object", object_id, "--db", hub.db_url, "--json"])
     assert reads.exit_code == 0, reads.output

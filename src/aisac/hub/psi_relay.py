@@ -89,6 +89,17 @@ def open_session(engine: Engine, member: Member, peer: str, kind: str, key: byte
         _purge(conn)
         peer_id = _lab(conn, peer)
         now = now_us()
+        conn.execute(  # a new run supersedes this lab's own unjoined session (e.g. a run that died)
+            update(psi_sessions)
+            .where(
+                psi_sessions.c.opener_id == member.id,
+                psi_sessions.c.peer_id == peer_id,
+                psi_sessions.c.kind == kind,
+                psi_sessions.c.peer_key.is_(None),
+                psi_sessions.c.expires_at > now,
+            )
+            .values(expires_at=now)
+        )
         waiting = conn.execute(
             select(psi_sessions)
             .where(
