@@ -24,12 +24,12 @@ from aisac.hub import store, tlog
 from aisac.hub.admin import add_collection
 from aisac.hub.checkpoints import LogKey, sign_checkpoint
 from aisac.hub.db import make_engine, migrate
-from aisac.hub.devserver import create_database, postgres_cluster
-from aisac.hub.loadtest import synthetic_objects
 from aisac.hub.members import Member, add_member
 from aisac.hub.tlog_verify import verify
 from aisac.hub.validate import warm_up
 from hub_common import OUT
+from tests.support.hubload import synthetic_objects
+from tests.support.hubserver import create_database, postgres_cluster
 
 
 def run(url: str, objects: list[dict], batch: int, key: LogKey | None) -> dict[str, float]:

@@ -19,16 +19,16 @@ from stixdata import indicator
 from typer.testing import CliRunner
 
 from aisac.cli import app as aisac_app
+from aisac.contract import merkle
+from aisac.contract.note import NoteError, Verifier, open_note
+from aisac.contract.stix import TLP2_IDS, Tlp
 from aisac.hub import tlog
 from aisac.hub.admin import add_collection, grant
 from aisac.hub.checkpoints import LogKey, sign_checkpoint
 from aisac.hub.db import make_engine, migrate
-from aisac.hub.devserver import HubProcess, create_database, enrol
 from aisac.hub.members import add_member
 from aisac.hub.models import tlog_checkpoints, tlog_leaves, tlog_nodes
-from aisac.hub.tlp import TLP2_IDS, Tlp
-from aisac.intel import merkle
-from aisac.intel.note import NoteError, Verifier, open_note
+from tests.support.hubserver import HubProcess, create_database, enrol
 
 AISAC = [sys.executable, "-c", "from aisac.cli import main; main()"]
 VECTORS = json.loads((Path(__file__).parent / "data" / "merkle_vectors.json").read_text())

@@ -17,12 +17,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, func, insert, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aisac.contract.note import Checkpoint, Verifier, sign, verifier_for
+from aisac.contract.signing import generate_key, load_private
 from aisac.hub import tlog
 from aisac.hub.db import serialized
 from aisac.hub.models import tlog_checkpoints
 from aisac.hub.timefmt import now_us
-from aisac.intel.note import Checkpoint, Verifier, sign, verifier_for
-from aisac.intel.signing import generate_key, load_private
 
 DEFAULT_ORIGIN = "aisac-hub"
 KEY_ENV = "AISAC_HUB_LOG_KEY"

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from aisac.console import out
+from aisac.console import fail, out
 from aisac.hub import DEFAULT_DB_URL
 
 app = typer.Typer(help="Run the forum hub (TAXII 2.1) and administer it.", no_args_is_help=True)
@@ -22,21 +22,6 @@ PublicKeyOpt = typer.Option(None, help="The member's Ed25519 public key (PEM).")
 ReadRoleOpt = typer.Option([], help="Role that may read (repeatable).")
 WriteRoleOpt = typer.Option([], help="Role that may write (repeatable).")
 DbOpt = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL: SQLite file or postgresql+psycopg://...")
-
-
-def _engine(db: str):  # type: ignore[no-untyped-def]
-    from aisac.hub.db import make_engine, migrate
-
-    engine = make_engine(db)
-    migrate(engine)
-    return engine
-
-
-def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
-
-
 LogKeyOpt = typer.Option(
     None,
     "--log-key",
@@ -48,6 +33,14 @@ LogOriginOpt = typer.Option(
 )
 
 
+def _engine(db: str):  # type: ignore[no-untyped-def]
+    from aisac.hub.db import make_engine, migrate
+
+    engine = make_engine(db)
+    migrate(engine)
+    return engine
+
+
 @app.command()
 def serve(
     db: str = DbOpt,
@@ -57,17 +50,19 @@ def serve(
     log_key: Path | None = LogKeyOpt,
     log_origin: str | None = LogOriginOpt,
 ) -> None:
-    """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/); the log key is created
-    on first start when absent."""
+    """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/) and the analysts' pages at /ui/;
+    the transparency-log key is created on first start when absent."""
     import uvicorn
 
     from aisac.hub.app import create_app
     from aisac.hub.checkpoints import LogKey, key_from_env
+    from aisac.ui.routes import mount
 
     path, origin = key_from_env(db, log_key, log_origin)
     key = LogKey.load(path, origin, create=True)
     typer.echo(f"transparency log {origin}: key {path}, verifier {key.verifier.text()}", err=True)
-    uvicorn.run(create_app(_engine(db), key, max_content_length), host=host, port=port, log_level="warning")
+    app_ = create_app(_engine(db), key, max_content_length, pages=mount)
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -86,14 +81,14 @@ def member_add(
     expires_days: float = typer.Option(365, help="Days until the API key expires."),
 ) -> None:
     """Add a member; its API key is printed once, alone on the last line."""
+    from aisac.contract.signing import load_public_raw
     from aisac.hub.members import add_member
-    from aisac.intel.signing import load_public_raw
 
     try:
         raw = load_public_raw(public_key) if public_key else None
         key = add_member(_engine(db), name, role, raw, expires_days)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"member {name} ({role}) added; API key (shown once, store it now):")
     typer.echo(key)
 
@@ -106,20 +101,20 @@ def member_key(name: str, db: str = DbOpt, expires_days: float = 365) -> None:
     try:
         key = new_key(_engine(db), name, expires_days)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(key)
 
 
 @member_app.command("set-key")
 def member_set_key(name: str, public_key: Path, db: str = DbOpt) -> None:
     """Register or replace a member's Ed25519 signing key (PEM)."""
+    from aisac.contract.signing import load_public_raw
     from aisac.hub.members import set_public_key
-    from aisac.intel.signing import load_public_raw
 
     try:
         set_public_key(_engine(db), name, load_public_raw(public_key))
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"signing key of {name} registered")
 
 
@@ -137,7 +132,7 @@ def collection_add(
     try:
         typer.echo(add_collection(_engine(db), title, description, tuple(read_role), tuple(write_role)))
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @collection_app.command("grant")
@@ -150,7 +145,7 @@ def collection_grant(
     try:
         grant(_engine(db), member, collection_id, read, write)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"{member}: read={read} write={write} on {collection_id}")
 
 
@@ -203,7 +198,7 @@ def audit_verify(db: str = DbOpt, log_key: Path | None = LogKeyOpt, log_origin: 
     try:
         verifier = LogKey.load(path, origin).verifier
     except (FileNotFoundError, ValueError) as exc:
-        _fail(ValueError(f"cannot check checkpoint signatures: {exc}"))
+        fail(f"cannot check checkpoint signatures: {exc}")
     result = verify(make_engine(db), verifier)
     if result.problem:
         typer.echo(f"TAMPERED: {result.problem}", err=True)

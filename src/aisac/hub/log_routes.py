@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import select
 
+from aisac.contract.merkle import ProofError, consistency_proof, inclusion_proof
 from aisac.hub import tlog
 from aisac.hub.errors import TaxiiError
 from aisac.hub.http import member_of
 from aisac.hub.members import Member
 from aisac.hub.models import tlog_checkpoints, tlog_leaves
-from aisac.intel.merkle import ProofError, consistency_proof, inclusion_proof
 
 router = APIRouter(prefix="/aisac/log")
 Auth = Annotated[Member, Depends(member_of)]

@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, text, tuple_
 
+from aisac.contract.logleaf import leaf_data
+from aisac.contract.merkle import Frontier, NodeSource, leaf_hash
+from aisac.contract.stix import Tlp
 from aisac.hub.models import members, tlog_leaves, tlog_nodes
 from aisac.hub.timefmt import now_us
-from aisac.hub.tlp import Tlp
-from aisac.intel.logleaf import leaf_data
-from aisac.intel.merkle import Frontier, NodeSource, leaf_hash
 
 LOCK = "transparency-log"
 READ_LOGGED = Tlp.AMBER  # reads of objects at this level or tighter are leaves

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, select
 
+from aisac.contract.merkle import Frontier, leaf_hash
+from aisac.contract.note import NoteError, Verifier, open_checkpoint
 from aisac.hub.models import tlog_checkpoints, tlog_leaves, tlog_nodes
 from aisac.hub.timefmt import format_ts
 from aisac.hub.tlog import row_data
-from aisac.intel.merkle import Frontier, leaf_hash
-from aisac.intel.note import NoteError, Verifier, open_checkpoint
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from aisac.contract.logleaf import leaf_data
+from aisac.contract.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
+from aisac.contract.note import NoteError, Verifier, open_checkpoint
 from aisac.intel.client import Hub, HubError, raise_for_hub
-from aisac.intel.logleaf import leaf_data
-from aisac.intel.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
-from aisac.intel.note import NoteError, Verifier, open_checkpoint
 
 
 class AuditError(RuntimeError):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_trust"
-down_revision = "0001"
+down_revision = "0005_report"
 branch_labels = None
 depends_on = None
 
