@@ -7,8 +7,9 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy import Connection, CursorResult, Engine, Table, create_engine, event, insert, select, text
 
 from aisac.hub import DEFAULT_DB_URL
 from aisac.hub.models import collections
@@ -43,7 +44,7 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(resources.files("aisac.hub").joinpath("migrations")))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "heads")  # revisions added side by side each extend 0001
+        command.upgrade(cfg, "heads")  # independent revisions may share a parent
     with engine.begin() as conn:
         if conn.execute(
             select(collections.c.id).where(collections.c.title == DEFAULT_COLLECTION_TITLE)
@@ -59,6 +60,18 @@ def migrate(engine: Engine) -> None:
                 created_at=now_us(),
             )
         )
+
+
+def insert_arrays(conn: Connection, table: Table, rows: list[dict[str, Any]], suffix: str = "") -> CursorResult[Any]:
+    """PostgreSQL: insert `rows` in one statement, each column sent as one binary array through unnest.
+
+    One round trip and no per-row statement or text escaping, where executemany costs tens of microseconds a
+    row in the driver. `suffix` is appended (ON CONFLICT ..., RETURNING ...).
+    """
+    names = list(rows[0])
+    arrays = ", ".join(f"%({n})b::{table.c[n].type.compile(conn.dialect)}[]" for n in names)
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) {suffix}"
+    return conn.exec_driver_sql(sql, {n: [r[n] for r in rows] for n in names})
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from aisac.hub import tlog
 from aisac.hub.audit import record
 from aisac.hub.models import api_keys, members
 from aisac.hub.timefmt import now_us
@@ -59,6 +60,8 @@ def add_member(
         record(
             conn, None, "member.add", name, detail=f"role={role} signing_key={'yes' if public_key else 'no'}"
         )
+        detail = f"role={role} signing_key={public_key.hex() if public_key else 'none'}"
+        tlog.append(conn, [tlog.Entry("member.add", name, None, name, detail)])
     return key
 
 
@@ -68,6 +71,7 @@ def new_key(engine: Engine, name: str, expires_days: float | None = 365) -> str:
         member_id = _member_id(conn, name)
         key = _new_key(conn, member_id, expires_days)
         record(conn, None, "member.key", name)
+        tlog.append(conn, [tlog.Entry("member.key", name, None, name, "new API key")])
     return key
 
 
@@ -78,6 +82,7 @@ def set_public_key(engine: Engine, name: str, public_key: bytes) -> None:
             update(members).where(members.c.id == _member_id(conn, name)).values(public_key=public_key)
         )
         record(conn, None, "member.set-key", name)
+        tlog.append(conn, [tlog.Entry("member.set-key", name, None, name, f"signing_key={public_key.hex()}")])
 
 
 def _member_id(conn: Connection, name: str) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, insert, select
 
+from aisac.hub import tlog
 from aisac.hub.access import visible
 from aisac.hub.audit import record
 from aisac.hub.members import Member
@@ -67,6 +68,7 @@ def clear(engine: Engine, member: Member, stix_id: str, reason: str) -> dict[str
             insert(report_clearances).values(stix_id=stix_id, member_id=member.id, reason=reason, cleared_at=at)
         )
         record(conn, member.name, "report.clear", stix_id, detail=reason[:500])
+        tlog.append(conn, [tlog.Entry("report.clear", stix_id, member.name, member.name, reason)])
     return {"intrusion_set": stix_id, "cleared_by": member.name, "reason": reason, "cleared_at": format_ts(at)}
 
 
@@ -131,6 +133,8 @@ def deliver(engine: Engine, member: Member, body: dict[str, Any]) -> dict[str, A
             )
         )
         record(conn, member.name, f"report.{kind}", label, detail=f"sha256={digest} id={delivery_id}")
+        detail = f"label={label} sha256={digest} id={delivery_id}"
+        tlog.append(conn, [tlog.Entry(f"report.{kind}", label, member.name, member.name, detail)])
     return {
         "id": delivery_id,
         "kind": kind,
@@ -173,6 +177,8 @@ def set_consent(engine: Engine, member: Member, government: bool) -> None:
         conn.execute(delete(member_consent).where(member_consent.c.member_id == member.id))
         conn.execute(insert(member_consent).values(member_id=member.id, government=government, updated_at=now_us()))
         record(conn, member.name, "consent.government", member.name, detail=f"government={government}")
+        entry = tlog.Entry("consent.government", member.name, member.name, member.name, f"government={government}")
+        tlog.append(conn, [entry])
 
 
 def sources(conn: Connection, member: Member, ids: list[str]) -> dict[str, Any]:

@@ -12,10 +12,11 @@ from sqlalchemy import Connection, Engine, Select, and_, exists, insert, not_, o
 from sqlalchemy.dialects import sqlite
 
 from aisac.contract.signing import object_hash, verify
-from aisac.hub import cursor
+from aisac.contract.stix import Tlp
+from aisac.hub import cursor, tlog
 from aisac.hub.access import visible
 from aisac.hub.audit import record
-from aisac.hub.db import serialized
+from aisac.hub.db import insert_arrays, serialized
 from aisac.hub.members import Member
 from aisac.hub.models import members, objects, recipients, submissions
 from aisac.hub.timefmt import format_ts, now_us, parse_ts
@@ -141,6 +142,7 @@ def ingest(
             )
         )
         _insert_objects(conn, rows, date_added, status_id)
+        tlog.append(conn, _added_entries(conn, member, status_id))
         record(
             conn,
             member.name,
@@ -152,78 +154,62 @@ def ingest(
     return status_resource(status_id, date_added, len(objs), successes, failures)
 
 
-# PostgreSQL: the whole envelope in one statement over arrays (one round trip, no per-row statements), the
-# arrays sent in binary (`%b`: no text escaping of the bodies); RETURNING names the rows this submission
-# created, for the recipients table.
-_INSERT_ARRAYS = """
-INSERT INTO objects (collection_id, stix_id, type, spec_version, version, date_added, tlp, submitter_id,
-                     submission_id, sha256, body)
-SELECT %(collection_id)s, s, t, sv, v, %(date_added)s, l, %(submitter_id)s, %(submission_id)s, h, b
-FROM unnest(%(stix_ids)b::text[], %(types)b::text[], %(spec_versions)b::text[], %(versions)b::bigint[],
-            %(tlps)b::smallint[], %(hashes)b::text[], %(bodies)b::text[]) AS u(s, t, sv, v, l, h, b)
-ON CONFLICT DO NOTHING
-"""
-
-
 def _insert_objects(conn: Connection, rows: list[dict[str, Any]], date_added: int, status_id: str) -> None:
     if not rows:
         return
     named = {(r["stix_id"], r["version"]): r["_recipients"] for r in rows if r["_recipients"]}
-    if conn.dialect.name == "postgresql":
-        created = _insert_postgresql(conn, rows, date_added, status_id, returning=bool(named))
+    values = [
+        {k: v for k, v in r.items() if not k.startswith("_")} | {"date_added": date_added, "submission_id": status_id}
+        for r in rows
+    ]
+    if conn.dialect.name == "postgresql":  # one statement; RETURNING names the rows this submission created
+        suffix = "ON CONFLICT DO NOTHING" + (" RETURNING pk, stix_id, version" if named else "")
+        cur = insert_arrays(conn, objects, values, suffix)
+        created = [(r.pk, (r.stix_id, r.version)) for r in cur] if named else []
     else:
-        created = _insert_sqlite(conn, rows, date_added, status_id, named)
+        created = _insert_sqlite(conn, values, named)
     links = [{"object_pk": pk, "member_name": n} for pk, key in created if key in named for n in named[key]]
     if links:  # only rows this submission created: a re-submission never widens access
         conn.execute(insert(recipients), links)
 
 
-def _insert_postgresql(
-    conn: Connection, rows: list[dict[str, Any]], date_added: int, status_id: str, returning: bool
-) -> list[tuple[int, tuple[str, int]]]:
-    params = {
-        "collection_id": rows[0]["collection_id"],
-        "date_added": date_added,
-        "submitter_id": rows[0]["submitter_id"],
-        "submission_id": status_id,
-        "stix_ids": [r["stix_id"] for r in rows],
-        "types": [r["type"] for r in rows],
-        "spec_versions": [r["spec_version"] for r in rows],
-        "versions": [r["version"] for r in rows],
-        "tlps": [r["tlp"] for r in rows],
-        "hashes": [r["sha256"] for r in rows],
-        "bodies": [r["body"] for r in rows],
-    }
-    sql = _INSERT_ARRAYS + (" RETURNING pk, stix_id, version" if returning else "")
-    cur = conn.exec_driver_sql(sql, params)
-    return [(r.pk, (r.stix_id, r.version)) for r in cur] if returning else []
-
-
 def _insert_sqlite(
-    conn: Connection,
-    rows: list[dict[str, Any]],
-    date_added: int,
-    status_id: str,
-    named: dict[tuple[str, int], list[str]],
+    conn: Connection, values: list[dict[str, Any]], named: dict[tuple[str, int], list[str]]
 ) -> list[tuple[int, tuple[str, int]]]:
-    values = [
-        {k: v for k, v in r.items() if not k.startswith("_")} | {"date_added": date_added, "submission_id": status_id}
-        for r in rows
-    ]
     conn.execute(sqlite.insert(objects).on_conflict_do_nothing(), values)
     created = []
     for stix_id, version in named:
         pk = conn.execute(
             select(objects.c.pk).where(
-                objects.c.collection_id == rows[0]["collection_id"],
+                objects.c.collection_id == values[0]["collection_id"],
                 objects.c.stix_id == stix_id,
                 objects.c.version == version,
-                objects.c.submission_id == status_id,
+                objects.c.submission_id == values[0]["submission_id"],
             )
         ).scalar()
         if pk is not None:
             created.append((pk, (stix_id, version)))
     return created
+
+
+def _added_entries(conn: Connection, member: Member, status_id: str) -> list[tlog.Entry]:
+    """One 'object.add' leaf per object version this submission stored, committing to its hash."""
+    stored = conn.execute(
+        select(objects.c.collection_id, objects.c.stix_id, objects.c.version, objects.c.tlp, objects.c.sha256)
+        .where(objects.c.submission_id == status_id)
+        .order_by(objects.c.pk)
+    ).all()
+    return [
+        tlog.Entry(
+            "object.add",
+            r.stix_id,
+            member.name,
+            member.name,
+            f"collection={r.collection_id} version={r.version} tlp={Tlp(r.tlp).name} sha256={r.sha256} "
+            f"status={status_id}",
+        )
+        for r in stored
+    ]
 
 
 def status_resource(

@@ -1,6 +1,8 @@
-"""Objects by STIX id across collections: incidents and the report check which linked ids a member may see
-(`stix_id IN (...)` with no collection), which the (collection, stix_id, version) key cannot serve, so at
-millions of objects each such check was a scan of the whole table.
+"""Lookups that were whole-table scans at millions of objects.
+
+- objects by STIX id across collections: incidents and the report check which linked ids a member may see
+  (`stix_id IN (...)` with no collection), which the (collection, stix_id, version) key cannot serve;
+- objects by submission: ingest reads back the rows an envelope stored to log them in the transparency log.
 
 Revision ID: 0006_scale
 """
@@ -17,7 +19,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_objects_stix_id", "objects", ["stix_id"])
+    op.create_index("ix_objects_submission", "objects", ["submission_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_objects_submission", "objects")
     op.drop_index("ix_objects_stix_id", "objects")
