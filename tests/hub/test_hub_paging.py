@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from sqlalchemy import select
 from stixdata import indicator
 from taxii2client.v21 import Collection
 
+from aisac.hub.cursor import encode
+from aisac.hub.members import Member
+from aisac.hub.models import members, objects
+from aisac.hub.store import Filters, after, query
 from tests.support.hubfixtures import taxii_collection
 from tests.support.hubserver import HubProcess
 
@@ -64,3 +70,21 @@ def test_a_cursor_from_one_hub_process_works_on_another(hub):
         other.stop()
     ids = [o["id"] for o in first["objects"] + second["objects"]]
     assert not second["more"] and len(ids) == len(set(ids)) == 150
+
+
+def test_a_page_after_a_cursor_seeks_and_probes_recipients_per_row(hub):
+    """The plan shape that keeps pages flat at millions of objects (docs/hub.md, "Ten million objects")."""
+    if hub.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL plan")
+    cid = hub.new_collection()
+    taxii_collection(hub, "openai", cid).add_objects(json.dumps({"objects": [indicator(f"p{i}") for i in range(5)]}))
+    with hub.engine.connect() as conn:
+        member = conn.execute(select(members).where(members.c.name == "liaison")).one()
+        q = after(
+            query(Member(member.id, member.name, member.role, None), cid, Filters(), [objects.c.body]), encode(1, 0)
+        )
+        sql = str(q.limit(101).compile(conn, compile_kwargs={"literal_binds": True}))
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a five-row table would be read whole
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+    assert "Index Cond" in plan and "ROW(date_added, pk) > ROW" in plan  # the cursor is an index range
+    assert "hashed SubPlan" not in plan  # recipients probed per candidate row, not hashed whole
