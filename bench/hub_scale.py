@@ -7,10 +7,10 @@
 3. Signed, validated ingest through `aisac hub serve`: envelopes POSTed by the intel client (signing on the
    same cores), plus a stage breakdown of one envelope in-process (hashing, validation, signature, insert).
 4. GET page latency (100 objects) over HTTP for a lab, the liaison and the observer (each its TLP condition),
-   plain, `match[type]=indicator` and `added_after`: pages followed from several starting points.
-5. EXPLAIN ANALYZE of the lab's page query, for docs/hub.md.
+   from a cursor, `match[type]=indicator` and `added_after`: pages followed from several starting points.
+5. EXPLAIN ANALYZE of the page queries and the linked-object check, for docs/hub.md.
 
-    .venv/bin/python bench/hub_scale.py --objects 1000000
+    PYTHONPATH=src .venv/bin/python bench/hub_scale.py --objects 10000000   # ~20 GB under /tmp while it runs
 """
 
 from __future__ import annotations
