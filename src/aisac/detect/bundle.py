@@ -18,12 +18,13 @@ import stix2
 
 from aisac.detect.attribution import ATLAS
 from aisac.detect.sigma.engine import Rule
+from aisac.hub.ownership import DETERMINISTIC_NAMESPACE
 from aisac.hub.tlp import NAMES, TLP2_IDS, marking_definition
 
 #: TLP 2.0 levels by name, as the hub enforces them (one definition of the markings for the whole project).
 TLP2 = {name: TLP2_IDS[level] for level, name in NAMES.items()}
 _LEVEL = {name: level for level, name in NAMES.items()}
-NAMESPACE = uuid.UUID("7c1f3c55-6c7b-4ad4-8a67-3d7e52a1a001")
+NAMESPACE = DETERMINISTIC_NAMESPACE  # the hub recognises the ATLAS attack-patterns by it
 
 
 def _id(kind: str, *parts: str) -> str:

@@ -1,11 +1,13 @@
-"""TLP 2.0 (and the TLP 1.0 markings the stix2 library ships), mapped to one ordered level per object.
+"""TLP 2.0 (and the TLP ids of the tools members run), mapped to one ordered level per object.
 
-An object's level is the most restrictive TLP marking it carries (object or granular markings); unmarked
-objects get DEFAULT_LEVEL. Who may read which level is decided in `access.py`.
+An object's level is the most restrictive marking it carries (object or granular markings); unmarked
+objects get DEFAULT_LEVEL. A marking the hub does not recognise fails closed: it counts as UNKNOWN_LEVEL
+(RED: only the submitter and the recipients it named). Who may read which level is decided in `access.py`.
 """
 
 from __future__ import annotations
 
+import json
 from enum import IntEnum
 from typing import Any
 
@@ -36,7 +38,10 @@ TLP1_IDS: dict[str, Tlp] = {
     "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": Tlp.AMBER,
     "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Tlp.RED,
 }
-LEVEL_OF_ID: dict[str, Tlp] = {**TLP1_IDS, **{v: k for k, v in TLP2_IDS.items()}}
+# OpenCTI (pycti's MarkingDefinition.generate_id) and MISP (misp-stix) reuse the STIX 2.1 TLP 1.0 ids above
+# for CLEAR/WHITE, GREEN, AMBER and RED; OpenCTI adds a fixed id for AMBER+STRICT.
+OPENCTI_IDS: dict[str, Tlp] = {"marking-definition--826578e1-40ad-459f-bc73-ede076f81f37": Tlp.AMBER_STRICT}
+LEVEL_OF_ID: dict[str, Tlp] = {**TLP1_IDS, **OPENCTI_IDS, **{v: k for k, v in TLP2_IDS.items()}}
 NAMES: dict[Tlp, str] = {
     Tlp.CLEAR: "clear",
     Tlp.GREEN: "green",
@@ -45,6 +50,7 @@ NAMES: dict[Tlp, str] = {
     Tlp.RED: "red",
 }
 DEFAULT_LEVEL = Tlp.GREEN
+UNKNOWN_LEVEL = Tlp.RED
 RECIPIENTS_PROPERTY = "x_aisac_recipients"
 
 
@@ -61,13 +67,33 @@ def marking_definition(level: Tlp) -> dict[str, Any]:
 
 
 def level_of(obj: dict[str, Any]) -> Tlp:
-    """The most restrictive TLP level among the object's markings; TLP markings themselves are CLEAR."""
+    """The most restrictive level among the object's markings (unknown ones are UNKNOWN_LEVEL); the TLP
+    markings themselves are CLEAR."""
     if obj.get("id") in LEVEL_OF_ID:
         return Tlp.CLEAR
     refs = list(obj.get("object_marking_refs") or [])
-    refs += [g.get("marking_ref") for g in obj.get("granular_markings") or [] if isinstance(g, dict)]
-    levels = [LEVEL_OF_ID[r] for r in refs if r in LEVEL_OF_ID]
+    refs += [
+        g["marking_ref"]
+        for g in obj.get("granular_markings") or []
+        if isinstance(g, dict) and "marking_ref" in g
+    ]
+    levels = [LEVEL_OF_ID.get(r, UNKNOWN_LEVEL) if isinstance(r, str) else UNKNOWN_LEVEL for r in refs]
     return max(levels) if levels else DEFAULT_LEVEL
+
+
+def canonical_markings() -> dict[str, dict[str, Any]]:
+    """The definitions of the reserved TLP ids that the hub accepts as is (OASIS TLP 2.0, STIX TLP 1.0).
+
+    Nobody may publish a marking-definition under a reserved id with other content (a "TLP:CLEAR" named
+    marking with RED's id would mislead every reader); OpenCTI's AMBER+STRICT id has no fixed content and
+    is refused outright.
+    """
+    import stix2  # a second to import: only when the first envelope carries a reserved id
+
+    out = {TLP2_IDS[level]: marking_definition(level) for level in Tlp}
+    for tlp1 in (stix2.TLP_WHITE, stix2.TLP_GREEN, stix2.TLP_AMBER, stix2.TLP_RED):
+        out[tlp1.id] = json.loads(tlp1.serialize())
+    return out
 
 
 def recipients_of(obj: dict[str, Any]) -> list[str]:
