@@ -90,7 +90,7 @@ def parse_body(raw: bytes) -> Any:
     except orjson.JSONDecodeError:
         pass
     try:
-        return _clean(json.loads(raw.decode("utf-8", errors="replace")))
+        return _clean(json.loads(raw.decode("utf-8", errors="replace"), strict=False))  # control characters too
     except (ValueError, RecursionError):
         return None
 
