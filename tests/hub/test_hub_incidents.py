@@ -12,7 +12,6 @@ from sqlalchemy import update
 from stixdata import indicator, recipients
 
 from aisac.hub.models import incidents
-
 from aisac.hub.testing import taxii_collection
 from aisac.hub.tlp import TLP2_IDS, Tlp
 
