@@ -53,7 +53,7 @@ def suspended_requests(draw) -> bytes:
     body = json.dumps({"account.id": "acct-bad", **fields}).encode()
     if draw(st.booleans()) and b'": "' in body[20:]:
         at = body.index(b'": "', 20) + 4  # inside the first string value after the account
-        body = body[:at] + draw(st.binary(min_size=1, max_size=3).filter(lambda b: b[0] >= 0x80)) + body[at:]
+        body = body[:at] + bytes(draw(st.lists(st.integers(0x80, 0xFF), min_size=1, max_size=3))) + body[at:]
     return body
 
 
@@ -118,7 +118,7 @@ def test_fuzz_any_route_header_query_and_body_is_never_a_500(served) -> None:
     )
     def check(method: str, path: str, query: dict, headers: dict, body: bytes) -> None:
         tried["guard"] += 1
-        r = c.request(method, path, params=query, headers=headers, content=body)
+        r = c.request(method, path, params=query, headers={k: v.strip() for k, v in headers.items()}, content=body)
         assert r.status_code < 500, (method, path, r.status_code, r.text[:200])
 
     check()

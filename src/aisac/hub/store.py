@@ -91,7 +91,12 @@ def _check_signature(member: Member, signature: str | None, signer: str | None, 
         raise SignatureError(f"signature does not verify with {member.name!r}'s registered key")
 
 
-def _unknown_recipients(names: list[str], known: set[str]) -> str | None:
+def _recipient_problem(obj: dict[str, Any], known: set[str]) -> str | None:
+    names = obj.get(RECIPIENTS_PROPERTY)
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return f"{RECIPIENTS_PROPERTY}: expected a list of member names"
     unknown = [n for n in names if n not in known]
     if not unknown:
         return None
@@ -125,7 +130,7 @@ def ingest(
             )
             entries.append((obj, f"{_entry(obj)['id']}: {why}"))
             continue
-        problem = check(obj) or _unknown_recipients(recipients_of(obj), known)
+        problem = check(obj) or _recipient_problem(obj, known)
         if problem is not None:
             entries.append(
                 (obj, f"{_entry(obj)['id']}: {problem}" if isinstance(problem, str) else str(problem))

@@ -99,4 +99,4 @@ def canonical_markings() -> dict[str, dict[str, Any]]:
 def recipients_of(obj: dict[str, Any]) -> list[str]:
     """Member names the submitter named as recipients (needed for RED; widens AMBER+STRICT and below)."""
     names = obj.get(RECIPIENTS_PROPERTY) or []
-    return sorted({n for n in names if isinstance(n, str)})
+    return sorted({n for n in names if isinstance(n, str)}) if isinstance(names, list) else []
