@@ -283,7 +283,9 @@ def test_finding7_signed_pushes_required_once_a_key_is_registered(hub, tmp_path)
 def test_finding7_named_recipients_must_be_members(hub):
     cid = hub.new_collection()
     obj = indicator("for a stranger", [TLP2_IDS[Tlp.RED]], **recipients(["anthropic", "nobody-here"]))
-    assert "nobody-here" in _failed(_status(hub, cid, [obj]))[obj["id"]]
+    odd = indicator("not a list") | recipients(True)  # found by the fuzz run: was a 500
+    failed = _failed(_status(hub, cid, [obj, odd]))
+    assert "nobody-here" in failed[obj["id"]] and "list of member names" in failed[odd["id"]]
 
 
 def test_finding7_signed_repush_of_unsigned_objects_upgrades_the_signature_record(hub):

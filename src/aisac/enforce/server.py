@@ -26,6 +26,7 @@ from typing import Any, Literal
 import orjson
 import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -194,6 +195,11 @@ def create_app(
         wait = appeals.take(request.client.host if request.client else "?")
         if wait:
             raise HTTPException(429, f"too many appeals from this address; retry in {wait:.0f} s")
+
+    @app.exception_handler(UnicodeDecodeError)
+    async def not_utf8(_request: Request, _exc: UnicodeDecodeError) -> JSONResponse:
+        """FastAPI reads a body without a Content-Type as JSON and lets a non-UTF-8 one escape as a 500."""
+        return JSONResponse({"detail": "body: not UTF-8 JSON"}, status_code=400)
 
     @app.get("/v1/stats", dependencies=[Depends(analyst)])
     async def stats() -> dict:
