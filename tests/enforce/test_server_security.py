@@ -100,8 +100,8 @@ def test_finding5_analyst_token_is_checked_and_appeals_are_rate_limited(guard_se
     assert too_long.status_code == 422
     assert client.post("/v1/appeals", content=b"\x80").status_code == 400  # found by the fuzz run: was a 500
     appeal = {"account_id": "x", "message": "hi"}
-    codes = [client.post("/v1/appeals", json=appeal).status_code for _ in range(APPEALS_PER_MINUTE)]
-    assert codes[:-1] == [201] * (APPEALS_PER_MINUTE - 1) and codes[-1] == 429  # one went above
+    codes = [client.post("/v1/appeals", json=appeal).status_code for _ in range(APPEALS_PER_MINUTE - 1)]
+    assert codes[:-1] == [201] * (APPEALS_PER_MINUTE - 2) and codes[-1] == 429  # the two refused ones count
 
 
 def test_finding5_serve_takes_the_token_from_a_file_not_the_command_line(tmp_path):
