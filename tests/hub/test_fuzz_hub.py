@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stixdata import indicator
 
-from aisac.hub.tlp import LEVEL_OF_ID
+from aisac.contract.stix import LEVEL_OF_ID
 
 EXAMPLES = int(os.environ.get("AISAC_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import update
 from stixdata import indicator, recipients
 
+from aisac.contract.stix import TLP2_IDS, Tlp
 from aisac.hub.models import incidents
-from aisac.hub.testing import taxii_collection
-from aisac.hub.tlp import TLP2_IDS, Tlp
+from tests.support.hubfixtures import taxii_collection
 
 
 def _ago(hours: float) -> str:

@@ -14,13 +14,12 @@ import stix2
 from sqlalchemy import func, select
 from stixdata import as_dict, indicator, recipients
 
-from aisac.detect.bundle import NAMESPACE
+from aisac.contract.signing import SIGNATURE_HEADER, generate_key, load_private, load_public_raw, sign_objects
+from aisac.contract.stix import NAMESPACE, TLP2_IDS, Tlp, marking_definition
 from aisac.hub.admin import add_collection, grant
-from aisac.hub.devserver import HubProcess
 from aisac.hub.members import add_member
 from aisac.hub.models import audit
-from aisac.hub.tlp import TLP2_IDS, Tlp, marking_definition
-from aisac.intel.signing import SIGNATURE_HEADER, generate_key, load_private, load_public_raw, sign_objects
+from tests.support.hubserver import HubProcess
 
 TAXII = "application/taxii+json;version=2.1"
 OPENCTI_AMBER_STRICT = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"

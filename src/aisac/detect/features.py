@@ -7,17 +7,18 @@ on them can explain itself. A feature whose evidence the log lacks is NULL, neve
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
-from aisac.detect import prompts, taxonomy
-from aisac.detect.sigma.engine import Rule, rule_view_sql
+from aisac.contract import signals
+from aisac.detect import prompts, taxonomy, topics
+from aisac.detect.sigma.engine import SigmaRule, rule_view_sql
 from aisac.logs.checks import quote
 
-LONG_OUTPUT = 1000
+#: An answer is long when it is among the longest tenth of the log's answers (relative, not a fixed count).
+LONG_OUTPUT_QUANTILE = 0.9
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,16 @@ FEATURES: tuple[Feature, ...] = (
         "base",
         "short prompts, long answers (median {median_in:.0f} tokens in, {median_out:.0f} out)",
     ),
-    Feature("long_output_share", "base", "{long_output_share:.0%} of answers over 1,000 tokens"),
+    Feature("long_output_share", "base", "{long_output_share:.0%} of answers among the longest tenth of the log's"),
     Feature("hour_flatness", "base", "round-the-clock activity (hour-of-day entropy {hour_flatness:.2f})"),
     Feature("interarrival_cv", "base", "inter-arrival variation {interarrival_cv:.2f}"),
-    Feature("param_uniformity", "base", "identical sampling parameters on {param_uniformity:.0%} of requests"),
-    Feature("max_tokens_log", "base", "completion budget of {max_tokens:.0f} tokens"),
     Feature(
         "new_model_early",
         "base",
         "moved to the newly released model within {pivot_hours:.0f} h of its first appearance",
     ),
     Feature("error_share", "base", "{error_share:.0%} of requests failed or were rate limited"),
-    Feature("young_account", "signup", "account opened {age_days:.0f} days before its first request here"),
+    Feature("account_youth", "signup", "account opened {age_days:.0f} days before its first request here"),
     Feature("has_org", "base", "belongs to organisation"),
     Feature("multi_turn_share", "conversation", "{multi_turn_share:.0%} of requests continue a conversation"),
     Feature(
@@ -66,7 +65,7 @@ FEATURES: tuple[Feature, ...] = (
         "{agent_harness_share:.0%} of requests run an agent harness that "
         "narrates every step (rule llm_agent_narration_harness)",
     ),
-    Feature("area_coverage", "text", "prompts span {areas:.0f} of {all_areas} capability areas"),
+    Feature("topic_breadth", "text", "prompts fall in {topic_breadth:.0%} distinct topic clusters (of those read)"),
     Feature("template_concentration", "text", "{template_concentration:.0%} of prompts from one template"),
     Feature("shared_payment", "payment", "payment card shared with {payment_peers} other accounts"),
     Feature("shared_address", "address", "busiest address shared with {address_peers} other accounts"),
@@ -74,18 +73,28 @@ FEATURES: tuple[Feature, ...] = (
 NAMES = tuple(f.name for f in FEATURES)
 
 
-def _blocks(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """address -> /24 (IPv4, in SQL) or /48 (IPv6, once per distinct address in Python: few, and irregular)."""
+def address_blocks(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """address -> its block (`contract.signals`): IPv4 in SQL, IPv6 once per distinct address in Python (few)."""
     v4 = con.sql(
-        r"""SELECT DISTINCT "client.address" AS address,
-                  regexp_extract("client.address", '^(\d+\.\d+\.\d+)\.', 1) || '.0/24' AS block
+        f"""SELECT DISTINCT "client.address" AS address, {signals.address_block_v4_sql('"client.address"')} AS block
            FROM requests WHERE NOT contains("client.address", ':')"""
     ).to_arrow_table()
     v6 = con.sql('SELECT DISTINCT "client.address" AS a FROM requests WHERE contains("client.address", \':\')')
     addresses = v6.to_arrow_table()["a"].to_pylist()
-    blocks = [str(ipaddress.ip_network(f"{a}/48", strict=False)) for a in addresses]
+    blocks = [signals.address_block(a) for a in addresses]
     v6_table = pa.table({"address": pa.array(addresses, pa.string()), "block": pa.array(blocks, pa.string())})
     return pa.concat_tables([v4.cast(v6_table.schema), v6_table])
+
+
+def prompt_keys(system_message: str, user_message: str) -> str:
+    """SQL select items `template`, `system_prompt`: the shared fingerprints (`contract.signals`) of the
+    first system and first user message (JSON columns)."""
+    system = signals.message_text_sql(system_message)
+    user = signals.message_text_sql(user_message)
+    return (
+        f"{signals.template_fingerprint_sql(system, user)} AS template, "
+        f"{signals.system_fingerprint_sql(system)} AS system_prompt"
+    )
 
 
 #: Prompts read per account for content features: shares estimated from a sample cost the same for a
@@ -93,9 +102,9 @@ def _blocks(con: duckdb.DuckDBPyConnection) -> pa.Table:
 CONTENT_SAMPLE = 64
 
 
-def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]) -> None:
+def prepare(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule], present: set[str]) -> None:
     """Create `_req` (one row per request, no text) and, with prompt text, `_content` (a sample per account)."""
-    con.register("_blocks", _blocks(con))
+    con.register("_blocks", address_blocks(con))
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _req AS
@@ -116,8 +125,9 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]
     # Bernoulli sample at 64/n per account (no sort), read in one pass with only the columns the rules need:
     # about CONTENT_SAMPLE prompts per account, all of a small account's.
     sampled = f"""(
-        SELECT r.*, {prompts.USER_TEXT} AS user_text, {prompts.SYSTEM_TEXT} AS system_text,
-               {prompts.TURNS} AS turns
+        SELECT r.*, {prompts.USER_TEXT} AS user_text, {prompts.TURNS} AS turns,
+               {signals.first_message_sql(prompts.MESSAGES, "system")} AS system_message,
+               {signals.first_message_sql(prompts.MESSAGES, "user")} AS first_user_message
         FROM requests r JOIN (SELECT "account.id", count(*) AS n FROM requests GROUP BY 1) c USING ("account.id")
         WHERE r."gen_ai.input.messages" IS NOT NULL
           AND hash(r.time, r."client.address", r."gen_ai.usage.output_tokens") % 1000000
@@ -126,30 +136,31 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _content AS
-        SELECT "account.id" AS account {hits}, {prompts.skeleton("user_text")} AS template,
-               hash(system_text) AS system_prompt, turns, {taxonomy.keywords_sql("user_text")} AS keywords
+        SELECT "account.id" AS account {hits}, {prompt_keys("system_message", "first_user_message")},
+               left({signals.message_text_sql("first_user_message")}, {topics.PREFIX}) AS text,
+               turns, {taxonomy.keywords_sql("user_text")} AS keywords
         FROM ({rule_view_sql(rules, sampled)})
         """
     )
 
 
-def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]) -> pa.Table:
+def account_features(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule], present: set[str]) -> pa.Table:
     """One row per account: the FEATURES (NULL where the log lacks the evidence) and facts for reasons."""
     has_text = "gen_ai.input.messages" in present
     has_conv = "gen_ai.conversation.id" in present
     content = (
         "NULL AS coercion_share, NULL AS harvest_share, NULL AS agent_harness_share, NULL AS areas, "
-        "NULL AS area_coverage, NULL AS template_concentration"
+        "NULL AS topic_breadth, NULL AS template_concentration"
     )
     joins = ""
     if has_text:
         _content_stats(con, rules)
         joins = "LEFT JOIN _content_stats ct USING (account)"
         content = (
-            f"any_value(ct.coercion_share) AS coercion_share, any_value(ct.harvest_share) AS harvest_share, "
-            f"any_value(ct.agent_harness_share) AS agent_harness_share, any_value(ct.areas) AS areas, "
-            f"coalesce(any_value(ct.areas), 0) / {len(taxonomy.NAMES)} AS area_coverage, "
-            f"any_value(ct.template_concentration) AS template_concentration"
+            "any_value(ct.coercion_share) AS coercion_share, any_value(ct.harvest_share) AS harvest_share, "
+            "any_value(ct.agent_harness_share) AS agent_harness_share, any_value(ct.areas) AS areas, "
+            "any_value(ct.topic_breadth) AS topic_breadth, "
+            "any_value(ct.template_concentration) AS template_concentration"
         )
     log_days = con.execute("SELECT greatest(1, ceil((max(ts) - min(ts)) / 86400)) FROM _req").fetchall()[0][0]
     days = "count(DISTINCT date_trunc('day', time))"
@@ -170,9 +181,7 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
         top_addr AS (
             SELECT account, arg_max(address, c) AS address
             FROM (SELECT account, address, count(*) AS c FROM _req GROUP BY ALL) GROUP BY account),
-        params AS (
-            SELECT account, max(c) AS top_params
-            FROM (SELECT account, temperature, max_tokens, count(*) AS c FROM _req GROUP BY ALL) GROUP BY account),
+        long_cut AS (SELECT quantile_cont(tout, {LONG_OUTPUT_QUANTILE}) AS cut FROM _req),
         convs AS (SELECT conv, count(*) AS conv_size FROM _req WHERE conv IS NOT NULL GROUP BY conv),
         pivots AS ({_pivot_sql()})
         SELECT a.account AS account_id, count(*) AS requests, {days} AS active_days, {log_days} AS log_days,
@@ -180,15 +189,14 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
                {days} / {log_days} AS active_day_share,
                median(tin) AS median_in, median(tout) AS median_out,
                ln((1 + median(tout)) / (1 + median(tin))) AS output_input_ratio,
-               avg((tout >= {LONG_OUTPUT})::INT) AS long_output_share,
+               avg((tout >= (SELECT cut FROM long_cut))::INT) AS long_output_share,
                any_value(f.flatness) AS hour_flatness,
                least(any_value(g.cv), 5) AS interarrival_cv,
-               any_value(pu.top_params) / count(*) AS param_uniformity,
-               mode(max_tokens) AS max_tokens, ln(1 + coalesce(mode(max_tokens), 0)) AS max_tokens_log,
+               mode(max_tokens) AS max_tokens,
                coalesce(any_value(pv.early), false)::DOUBLE AS new_model_early, any_value(pv.hours) AS pivot_hours,
                avg((status >= 400)::INT) AS error_share,
                date_diff('second', any_value(created_at), min(time)) / 86400 AS age_days,
-               (date_diff('second', any_value(created_at), min(time)) < 60 * 86400)::DOUBLE AS young_account,
+               -ln(1 + greatest(0, date_diff('second', any_value(created_at), min(time)) / 86400)) AS account_youth,
                (count(org) > 0)::DOUBLE AS has_org,
                {"avg((cs.conv_size > 1)::INT)" if has_conv else "NULL"} AS multi_turn_share,
                {content},
@@ -196,7 +204,6 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
                any_value(p.peers) AS payment_peers, ln(1 + any_value(p.peers)) AS shared_payment,
                any_value(ap.peers) AS address_peers, ln(1 + any_value(ap.peers)) AS shared_address
         FROM _req a
-        LEFT JOIN params pu USING (account)
         {"LEFT JOIN convs cs ON cs.conv = a.conv" if has_conv else ""}
         LEFT JOIN gap_stats g USING (account) LEFT JOIN flat f USING (account)
         LEFT JOIN pay p ON p.payment = a.payment
@@ -208,14 +215,15 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
     ).to_arrow_table()
 
 
-def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
+def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule]) -> None:
     """Per account, from the prompt sample: rule-hit shares, capability areas, template concentration."""
     names = {r.name for r in rules}
 
     def share(rule: str) -> str:
         return f"avg({quote('rule:' + rule)}::INT)" if rule in names else "NULL"
 
-    con.register("_kw", taxonomy.keyword_table())
+    con.register("_kw", taxonomy.keyword_table())  # capability areas: descriptive only (campaign attribution)
+    con.register("_topics", topics.breadth(con))
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _content_stats AS
@@ -232,9 +240,11 @@ def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
                    {share("llm_agent_narration_harness")} AS agent_harness_share
             FROM _content GROUP BY account)
         SELECT * FROM hits LEFT JOIN templates USING (account) LEFT JOIN areas USING (account)
+            LEFT JOIN _topics USING (account)
         """
     )
     con.unregister("_kw")
+    con.unregister("_topics")
 
 
 def _pivot_sql() -> str:

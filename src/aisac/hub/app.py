@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -11,7 +12,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from aisac.bodylimit import BodyLimit
-from aisac.hub import errors, incident_routes, taxii
+from aisac.hub import errors, incident_routes, report_routes, taxii
 from aisac.hub.http import AuditMiddleware
 from aisac.hub.validate import warm_up
 from aisac.ratelimit import Buckets
@@ -25,12 +26,15 @@ DEFAULT_UNAUTHENTICATED_PER_MINUTE = 120
 def create_app(
     engine: Engine,
     max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH,
+    pages: Callable[[FastAPI], None] | None = None,
     unauthenticated_per_minute: float = DEFAULT_UNAUTHENTICATED_PER_MINUTE,
 ) -> FastAPI:
     """A FastAPI app serving TAXII 2.1 and the incident API over `engine` (already migrated).
 
-    Every request body is bounded by `max_content_length` as it streams; failed authentications are
-    limited per source address to `unauthenticated_per_minute` (see http.py).
+    `pages` mounts the analysts' web pages (`aisac.ui.routes.mount`); the server command passes it, so the
+    hub itself never imports the parts built on top of it. Every request body is bounded by
+    `max_content_length` as it streams; failed authentications are limited per source address to
+    `unauthenticated_per_minute` (see http.py).
     """
     app = FastAPI(title="aisac forum hub", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine = engine
@@ -39,9 +43,12 @@ def create_app(
     app.state.unauthenticated_counts = Counter()
     app.include_router(taxii.router)
     app.include_router(incident_routes.router)
+    app.include_router(report_routes.router)
     app.add_exception_handler(errors.TaxiiError, errors.on_taxii_error)
     app.add_exception_handler(HTTPException, errors.on_http_error)
     app.add_exception_handler(RequestValidationError, errors.on_validation_error)
+    if pages is not None:
+        pages(app)
     app.add_middleware(AuditMiddleware, engine=engine, unauthenticated=app.state.unauthenticated_counts)
     app.add_middleware(BodyLimit, limit=max_content_length, name="max_content_length")
     threading.Thread(target=warm_up, name="compile-stix-schemas", daemon=True).start()

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from aisac.console import out
+from aisac.console import fail, out
 from aisac.hub import DEFAULT_DB_URL
 
 app = typer.Typer(help="Run the forum hub (TAXII 2.1) and administer it.", no_args_is_help=True)
@@ -30,11 +30,6 @@ def _engine(db: str):  # type: ignore[no-untyped-def]
     return engine
 
 
-def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
-
-
 @app.command()
 def serve(
     db: str = DbOpt,
@@ -45,13 +40,16 @@ def serve(
         120, help="Failed authentications allowed per source address a minute (then 429)."
     ),
 ) -> None:
-    """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/)."""
+    """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/) and the analysts' pages at /ui/."""
     import uvicorn
 
     from aisac.hub.app import create_app
+    from aisac.ui.routes import mount
 
-    app = create_app(_engine(db), max_content_length, unauthenticated_per_minute)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    app_ = create_app(
+        _engine(db), max_content_length, pages=mount, unauthenticated_per_minute=unauthenticated_per_minute
+    )
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -70,14 +68,14 @@ def member_add(
     expires_days: float = typer.Option(365, help="Days until the API key expires."),
 ) -> None:
     """Add a member; its API key is printed once, alone on the last line."""
+    from aisac.contract.signing import load_public_raw
     from aisac.hub.members import add_member
-    from aisac.intel.signing import load_public_raw
 
     try:
         raw = load_public_raw(public_key) if public_key else None
         key = add_member(_engine(db), name, role, raw, expires_days)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"member {name} ({role}) added; API key (shown once, store it now):")
     typer.echo(key)
 
@@ -95,7 +93,7 @@ def member_key(
     try:
         key = new_key(_engine(db), name, expires_days, grace_days)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(key)
 
 
@@ -107,7 +105,7 @@ def member_keys(name: str, db: str = DbOpt) -> None:
     try:
         typer.echo(json.dumps(list_keys(_engine(db), name), indent=2))
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @member_app.command("revoke-key")
@@ -121,11 +119,11 @@ def member_revoke_key(
     from aisac.hub.members import revoke_key
 
     if (key_id is None) == (not all_keys):
-        _fail(ValueError("give exactly one of --key-id or --all"))
+        fail("give exactly one of --key-id or --all")
     try:
         n = revoke_key(_engine(db), name, key_id)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"{n} key(s) of {name} revoked")
 
 
@@ -137,7 +135,7 @@ def member_remove(name: str, db: str = DbOpt) -> None:
     try:
         remove_member(_engine(db), name)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"member {name} removed")
 
 
@@ -151,20 +149,20 @@ def member_require_signed(
     try:
         require_signed(_engine(db), name, required)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"{name}: signed pushes {'required' if required else 'not required'}")
 
 
 @member_app.command("set-key")
 def member_set_key(name: str, public_key: Path, db: str = DbOpt) -> None:
     """Register or replace a member's Ed25519 signing key (PEM)."""
+    from aisac.contract.signing import load_public_raw
     from aisac.hub.members import set_public_key
-    from aisac.intel.signing import load_public_raw
 
     try:
         set_public_key(_engine(db), name, load_public_raw(public_key))
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"signing key of {name} registered")
 
 
@@ -182,7 +180,7 @@ def collection_add(
     try:
         typer.echo(add_collection(_engine(db), title, description, tuple(read_role), tuple(write_role)))
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @collection_app.command("grant")
@@ -195,7 +193,7 @@ def collection_grant(
     try:
         grant(_engine(db), member, collection_id, read, write)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"{member}: read={read} write={write} on {collection_id}")
 
 
@@ -207,7 +205,7 @@ def collection_revoke(member: str, collection_id: str, db: str = DbOpt) -> None:
     try:
         revoke_grant(_engine(db), member, collection_id)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"{member}: grant on {collection_id} revoked")
 
 

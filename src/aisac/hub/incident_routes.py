@@ -13,6 +13,7 @@ from aisac.hub.errors import TaxiiError
 from aisac.hub.http import collection_access, json_body, member_of
 from aisac.hub.members import Member
 from aisac.hub.store import provenance
+from aisac.hub.timefmt import parse_ts
 
 router = APIRouter(prefix="/aisac")
 Auth = Annotated[Member, Depends(member_of)]
@@ -57,12 +58,16 @@ def ack(request: Request, member: Auth, incident_id: str) -> JSONResponse:
 
 
 @router.get("/sla")
-def sla(request: Request, member: Auth) -> JSONResponse:
+def sla(request: Request, member: Auth, since: str | None = None, until: str | None = None) -> JSONResponse:
     """Labs' compliance is for the labs and chairs that run the channel, not for observers or liaisons."""
     if member.role not in ("lab", "chair"):
         raise TaxiiError(403, "forbidden", f"role {member.role!r} may not read SLA compliance")
+    try:
+        start, end = (parse_ts(since) if since else None), (parse_ts(until) if until else None)
+    except ValueError as exc:
+        raise TaxiiError(400, "invalid filter", str(exc)) from exc
     with request.app.state.engine.connect() as conn:
-        return JSONResponse({"labs": incidents.sla(conn)})
+        return JSONResponse({"labs": incidents.sla(conn, since=start, until=end)})
 
 
 @router.get("/provenance/{collection_id}/{object_id}")

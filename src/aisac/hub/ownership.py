@@ -24,16 +24,15 @@ import rfc8785
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from aisac.contract.signing import object_hash
+from aisac.contract.stix import LEVEL_OF_ID, stix_id
 from aisac.hub.members import Member
 from aisac.hub.models import object_owners, objects, submissions
 from aisac.hub.timefmt import now_us
-from aisac.hub.tlp import LEVEL_OF_ID, canonical_markings
-from aisac.intel.signing import object_hash
+from aisac.hub.tlp import canonical_markings
 
-#: The namespace of the project's deterministic ids (the detector bundle derives its ids from it).
-DETERMINISTIC_NAMESPACE = uuid.UUID("7c1f3c55-6c7b-4ad4-8a67-3d7e52a1a001")
 #: The working group's identity: objects it created are the group's, and chairs version them.
-WORKING_GROUP_IDENTITY = f"identity--{uuid.uuid5(DETERMINISTIC_NAMESPACE, 'aisac forum working group')}"
+WORKING_GROUP_IDENTITY = stix_id("identity", "aisac forum working group")
 #: STIX 2.1's namespace for cyber observable ids (section 2.9).
 SCO_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
 #: Observables identified by their value alone.
@@ -57,7 +56,7 @@ def is_shared(obj: dict[str, Any]) -> bool:
             isinstance(r, dict)
             and r.get("source_name") in CATALOGUES
             and isinstance(r.get("external_id"), str)
-            and oid == _derived("attack-pattern", DETERMINISTIC_NAMESPACE, r["external_id"])
+            and oid == stix_id("attack-pattern", r["external_id"])
             for r in refs
         )
     return kind == "marking-definition" and oid in LEVEL_OF_ID

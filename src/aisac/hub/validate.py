@@ -191,6 +191,8 @@ def _pattern_error(pattern: str) -> str | None:
     """The first grammar error of a STIX pattern (the ANTLR parser is the slow part; repeats are cached)."""
     if SIMPLE_PATTERN.fullmatch(pattern):
         return None
+    if not pattern.strip("( \t\r\n"):  # the reference parser fails with an exception on these
+        return "empty pattern"
     if len(pattern) > MAX_PATTERN_CHARS:
         return f"{len(pattern)} characters; the hub accepts patterns of at most {MAX_PATTERN_CHARS}"
     operators = len(_OPERATOR.findall(pattern))
