@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hub": ("aisac.hub.cli:app", "Run the forum hub (TAXII 2.1) and administer it."),
     "share": ("aisac.intel.cli:app", "Share STIX intel with the forum hub (signed push, incremental pull)."),
     "report": ("aisac.report.cli:app", "The forum's public report and its package for US agencies."),
+    "forum": ("aisac.forum.cli:app", "Work between member labs through the hub."),
     "stream": ("aisac.stream.cli:app", "Publish API logs to a Kafka-compatible topic."),
     "guard": ("aisac.enforce.cli:guard_app", "Run the guard in the request path (HTTP)."),
     "enforce": ("aisac.enforce.cli:enforce_app", "Evaluate enforcement policies by replaying logs."),

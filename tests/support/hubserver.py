@@ -83,6 +83,7 @@ class HubProcess:
         self.db_url, self.workdir, self.extra = db_url, workdir, extra
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log_key = workdir / "hub-log-key.pem"
 
     @property
     def url(self) -> str:
@@ -102,6 +103,8 @@ class HubProcess:
             self.db_url,
             "--port",
             str(self.port),
+            "--log-key",
+            str(self.log_key),
             *self.extra,
         ]
         self.proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT)

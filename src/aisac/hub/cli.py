@@ -16,10 +16,23 @@ member_app = typer.Typer(help="Members and their API keys.", no_args_is_help=Tru
 collection_app = typer.Typer(help="Collections and per-member grants.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
 app.add_typer(collection_app, name="collection")
+audit_app = typer.Typer(
+    help="The transparency log: verify it, and list who read an object.", no_args_is_help=True
+)
+app.add_typer(audit_app, name="audit")
 PublicKeyOpt = typer.Option(None, help="The member's Ed25519 public key (PEM).")
 ReadRoleOpt = typer.Option([], help="Role that may read (repeatable).")
 WriteRoleOpt = typer.Option([], help="Role that may write (repeatable).")
 DbOpt = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL: SQLite file or postgresql+psycopg://...")
+LogKeyOpt = typer.Option(
+    None,
+    "--log-key",
+    help="Transparency-log signing key (Ed25519 PEM; env AISAC_HUB_LOG_KEY; default: beside a SQLite "
+    "database as <file>.log-key.pem, else ~/.config/aisac/hub-log-key.pem).",
+)
+LogOriginOpt = typer.Option(
+    None, "--log-origin", help="Checkpoint origin and key name (env AISAC_HUB_LOG_ORIGIN; default aisac-hub)."
+)
 
 
 def _engine(db: str):  # type: ignore[no-untyped-def]
@@ -36,18 +49,29 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     max_content_length: int = typer.Option(10 * 1024 * 1024, help="Largest request body accepted (bytes)."),
+    log_key: Path | None = LogKeyOpt,
+    log_origin: str | None = LogOriginOpt,
     unauthenticated_per_minute: float = typer.Option(
         120, help="Failed authentications allowed per source address a minute (then 429)."
     ),
 ) -> None:
-    """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/) and the analysts' pages at /ui/."""
+    """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/) and the analysts' pages at /ui/;
+    the transparency-log key is created on first start when absent."""
     import uvicorn
 
     from aisac.hub.app import create_app
+    from aisac.hub.checkpoints import LogKey, key_from_env
     from aisac.ui.routes import mount
 
+    path, origin = key_from_env(db, log_key, log_origin)
+    key = LogKey.load(path, origin, create=True)
+    typer.echo(f"transparency log {origin}: key {path}, verifier {key.verifier.text()}", err=True)
     app_ = create_app(
-        _engine(db), max_content_length, pages=mount, unauthenticated_per_minute=unauthenticated_per_minute
+        _engine(db),
+        key,
+        max_content_length,
+        pages=mount,
+        unauthenticated_per_minute=unauthenticated_per_minute,
     )
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 
@@ -243,4 +267,52 @@ def incidents(
                 for c in cols
             ]
         )
+    out.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    db: str = DbOpt, log_key: Path | None = LogKeyOpt, log_origin: str | None = LogOriginOpt
+) -> None:
+    """Recompute the log from the database and check every signed checkpoint; exit 1 naming the first
+    bad entry."""
+    from aisac.hub.checkpoints import LogKey, key_from_env
+    from aisac.hub.db import make_engine
+    from aisac.hub.tlog_verify import verify
+
+    path, origin = key_from_env(db, log_key, log_origin)
+    try:
+        verifier = LogKey.load(path, origin).verifier
+    except (FileNotFoundError, ValueError) as exc:
+        fail(f"cannot check checkpoint signatures: {exc}")
+    result = verify(make_engine(db), verifier)
+    if result.problem:
+        typer.echo(f"TAMPERED: {result.problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"intact: {result.leaves} leaves, {result.checkpoints} signed checkpoints verified")
+
+
+@audit_app.command("reads")
+def audit_reads(
+    object_id: str = typer.Option(..., "--object", help="STIX id of the object."),
+    db: str = DbOpt,
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Which members read an AMBER, AMBER+STRICT or RED object, and when (from the transparency log)."""
+    from aisac.hub.db import make_engine
+    from aisac.hub.timefmt import format_ts
+    from aisac.hub.tlog import reads_of
+
+    with make_engine(db).connect() as conn:
+        rows = reads_of(conn, object_id)
+    found = [
+        {"leaf": r.idx, "reader": r.actor, "at": format_ts(r.at), "submitter": r.subject, "detail": r.detail}
+        for r in rows
+    ]
+    if as_json:
+        typer.echo(json.dumps(found, indent=2))
+        return
+    table = Table("leaf", "reader", "at", "submitter", "detail", title=f"reads of {object_id}")
+    for r in found:
+        table.add_row(*(str(r[c]) for c in ("leaf", "reader", "at", "submitter", "detail")))
     out.print(table)

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aisac.contract.stix import TAXII_MEDIA_TYPE
+from aisac.hub import tlog
 from aisac.hub.access import CollectionAccess, collection_for
 from aisac.hub.audit import record
 from aisac.hub.errors import TaxiiError
@@ -84,15 +85,22 @@ def read_session(request: Request) -> Iterator[tuple[Connection, Member]]:
     """Authenticate, read and audit on one connection in one worker thread: a GET costs one thread hop.
 
     The audit row is written after the read transaction ends (a SQLite read snapshot cannot always be
-    upgraded to a write), before the answer leaves; errors are audited by the middleware instead.
+    upgraded to a write), before the answer leaves; errors are audited by the middleware instead. Reads
+    the route put in `request.state.log_entries` become transparency-log leaves in that same write.
     """
     with request.app.state.engine.connect() as conn:
         member = _authenticate(conn, request)
         yield conn, member
         conn.commit()
         record(conn, member.name, "request", f"{request.method} {request.url.path}", 200)
+        tlog.append(conn, getattr(request.state, "log_entries", []))
         conn.commit()
         request.state.audited = True
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body; BodyLimit (app.py) refuses it with 413 past max_content_length as it streams."""
+    return await request.body()
 
 
 def _is_taxii(media: str) -> bool:

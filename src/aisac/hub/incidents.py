@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
+from aisac.hub import tlog
 from aisac.hub.access import visible
 from aisac.hub.audit import record
 from aisac.hub.members import Member
@@ -128,6 +129,9 @@ def file_incident(engine: Engine, member: Member, body: dict[str, Any]) -> Incid
             [{"incident_id": incident_id, "stix_id": i} for i in dict.fromkeys(body["objects"])],
         )
         record(conn, member.name, "incident.file", incident_id, detail=f"kind={body['kind']}")
+        linked = ",".join(dict.fromkeys(body["objects"]))
+        detail = f"kind={body['kind']} severity={body['severity']} objects={linked}"
+        tlog.append(conn, [tlog.Entry("incident.file", incident_id, member.name, member.name, detail)])
         return views(conn, ids=[incident_id])[0]
 
 
@@ -146,6 +150,12 @@ def acknowledge(engine: Engine, member: Member, incident_id: str) -> IncidentVie
                 insert(incident_acks).values(incident_id=incident_id, member_id=member.id, acked_at=now_us())
             )
             record(conn, member.name, "incident.ack", incident_id)
+            reporter = conn.execute(
+                select(members.c.name)
+                .join(incidents, incidents.c.reporter_id == members.c.id)
+                .where(incidents.c.id == incident_id)
+            ).scalar()
+            tlog.append(conn, [tlog.Entry("incident.ack", incident_id, member.name, reporter)])
         return views(conn, ids=[incident_id])[0]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
 
+from aisac.hub import tlog
 from aisac.hub.audit import record
 from aisac.hub.models import api_keys, grants, members
 from aisac.hub.timefmt import format_ts, now_us
@@ -77,6 +78,8 @@ def add_member(
         record(
             conn, None, "member.add", name, detail=f"role={role} signing_key={'yes' if public_key else 'no'}"
         )
+        detail = f"role={role} signing_key={public_key.hex() if public_key else 'none'}"
+        tlog.append(conn, [tlog.Entry("member.add", name, None, name, detail)])
     return key
 
 
@@ -98,7 +101,9 @@ def new_key(
             .values(expires_at=cutoff)
         )
         key = _new_key(conn, member_id, expires_days)
-        record(conn, None, "member.key", name, detail=f"older keys expire in {grace_days:g} days")
+        detail = f"new API key; older keys expire in {grace_days:g} days"
+        record(conn, None, "member.key", name, detail=detail)
+        tlog.append(conn, [tlog.Entry("member.key", name, None, name, detail)])
     return key
 
 
@@ -130,7 +135,9 @@ def revoke_key(engine: Engine, name: str, key_id: int | None = None) -> int:
         n = conn.execute(q.values(revoked=True)).rowcount
         if key_id is not None and n == 0:
             raise ValueError(f"member {name!r} has no unrevoked key with id {key_id}")
-        record(conn, None, "member.revoke-key", name, detail=f"key={key_id if key_id is not None else 'all'}")
+        detail = f"key={key_id if key_id is not None else 'all'}"
+        record(conn, None, "member.revoke-key", name, detail=detail)
+        tlog.append(conn, [tlog.Entry("member.revoke-key", name, None, name, detail)])
     return int(n)
 
 
@@ -143,6 +150,7 @@ def remove_member(engine: Engine, name: str) -> None:
         conn.execute(delete(grants).where(grants.c.member_id == member_id))
         conn.execute(update(members).where(members.c.id == member_id).values(removed_at=now_us()))
         record(conn, None, "member.remove", name)
+        tlog.append(conn, [tlog.Entry("member.remove", name, None, name, "keys revoked, grants dropped")])
 
 
 def set_public_key(engine: Engine, name: str, public_key: bytes) -> None:
@@ -154,6 +162,7 @@ def set_public_key(engine: Engine, name: str, public_key: bytes) -> None:
             .values(public_key=public_key, signed_pushes_required=True)
         )
         record(conn, None, "member.set-key", name)
+        tlog.append(conn, [tlog.Entry("member.set-key", name, None, name, f"signing_key={public_key.hex()}")])
 
 
 def require_signed(engine: Engine, name: str, required: bool) -> None:
@@ -165,6 +174,7 @@ def require_signed(engine: Engine, name: str, required: bool) -> None:
             raise ValueError(f"member {name!r} has no signing key; register one with `member set-key` first")
         conn.execute(update(members).where(members.c.id == member_id).values(signed_pushes_required=required))
         record(conn, None, "member.require-signed", name, detail=f"required={required}")
+        tlog.append(conn, [tlog.Entry("member.require-signed", name, None, name, f"required={required}")])
 
 
 def _member_id(conn: Connection, name: str) -> int:

@@ -184,6 +184,65 @@ member_consent = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
+# Transparency log (docs/hub.md): leaves in order, the hash of every complete perfect subtree (level 0 = the
+# leaf hashes) so appends and proofs never rehash the tree, and the signed checkpoints.
+tlog_leaves = Table(
+    "tlog_leaves",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", BigInteger, nullable=False),
+    Column("actor", String(64), nullable=True),
+    Column("subject", String(64), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("target", String(300), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_tlog_leaves_actor", "actor", "idx"),
+    Index("ix_tlog_leaves_subject", "subject", "idx"),
+)
+
+tlog_nodes = Table(
+    "tlog_nodes",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+tlog_checkpoints = Table(
+    "tlog_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("signed_at", BigInteger, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+# PSI relay: a session between two labs and the opaque (peer-encrypted) messages they exchange.
+psi_sessions = Table(
+    "psi_sessions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("opener_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("peer_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("opener_key", LargeBinary(32), nullable=False),
+    Column("peer_key", LargeBinary(32), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_psi_sessions_pair", "peer_id", "opener_id", "kind"),
+)
+
+psi_messages = Table(
+    "psi_messages",
+    metadata,
+    Column("session_id", String(36), ForeignKey("psi_sessions.id"), primary_key=True),
+    Column("sender_id", Integer, ForeignKey("members.id"), primary_key=True),
+    Column("name", String(40), primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("delivered", Boolean, nullable=False),
+)
+
 # Security additions (migration 0002_security): removed members and the per-member signed-push rule, and who
 # owns each object id (see ownership.py).
 members.append_column(Column("signed_pushes_required", Boolean, nullable=False, default=False))

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, insert, select
 
+from aisac.hub import tlog
 from aisac.hub.access import visible
 from aisac.hub.audit import record
 from aisac.hub.members import Member
@@ -49,9 +50,7 @@ def require(member: Member, roles: tuple[str, ...], what: str) -> None:
 def _visible_ids(conn: Connection, member: Member, ids: set[str]) -> set[str]:
     if not ids:
         return set()
-    return set(
-        conn.execute(select(objects.c.stix_id).where(objects.c.stix_id.in_(ids), visible(member))).scalars()
-    )
+    return set(conn.execute(select(objects.c.stix_id).where(objects.c.stix_id.in_(ids), visible(member))).scalars())
 
 
 def clear(engine: Engine, member: Member, stix_id: str, reason: str) -> dict[str, Any]:
@@ -66,17 +65,11 @@ def clear(engine: Engine, member: Member, stix_id: str, reason: str) -> dict[str
             raise Invalid(f"no intrusion set {stix_id!r} visible to {member.name!r}")
         at = now_us()
         conn.execute(
-            insert(report_clearances).values(
-                stix_id=stix_id, member_id=member.id, reason=reason, cleared_at=at
-            )
+            insert(report_clearances).values(stix_id=stix_id, member_id=member.id, reason=reason, cleared_at=at)
         )
         record(conn, member.name, "report.clear", stix_id, detail=reason[:500])
-    return {
-        "intrusion_set": stix_id,
-        "cleared_by": member.name,
-        "reason": reason,
-        "cleared_at": format_ts(at),
-    }
+        tlog.append(conn, [tlog.Entry("report.clear", stix_id, member.name, member.name, reason)])
+    return {"intrusion_set": stix_id, "cleared_by": member.name, "reason": reason, "cleared_at": format_ts(at)}
 
 
 def clearances(conn: Connection, member: Member) -> list[dict[str, Any]]:
@@ -89,12 +82,7 @@ def clearances(conn: Connection, member: Member) -> list[dict[str, Any]]:
     ).all()
     seen = _visible_ids(conn, member, {r.stix_id for r in rows})
     return [
-        {
-            "intrusion_set": r.stix_id,
-            "cleared_by": r.name,
-            "reason": r.reason,
-            "cleared_at": format_ts(r.cleared_at),
-        }
+        {"intrusion_set": r.stix_id, "cleared_by": r.name, "reason": r.reason, "cleared_at": format_ts(r.cleared_at)}
         for r in rows
         if r.stix_id in seen
     ]
@@ -114,9 +102,7 @@ def _attributions(value: Any) -> list[dict[str, Any]]:
             and all(isinstance(c, str) for c in a["campaigns"])
         )
         if not ok:
-            raise Invalid(
-                f"attributions[{i}]: needs actor, name (strings), confidence (integer), campaigns (ids)"
-            )
+            raise Invalid(f"attributions[{i}]: needs actor, name (strings), confidence (integer), campaigns (ids)")
         out.append({k: a[k] for k in ("actor", "name", "confidence")} | {"campaigns": sorted(a["campaigns"])})
     return out
 
@@ -147,6 +133,8 @@ def deliver(engine: Engine, member: Member, body: dict[str, Any]) -> dict[str, A
             )
         )
         record(conn, member.name, f"report.{kind}", label, detail=f"sha256={digest} id={delivery_id}")
+        detail = f"label={label} sha256={digest} id={delivery_id}"
+        tlog.append(conn, [tlog.Entry(f"report.{kind}", label, member.name, member.name, detail)])
     return {
         "id": delivery_id,
         "kind": kind,
@@ -187,10 +175,10 @@ def set_consent(engine: Engine, member: Member, government: bool) -> None:
     require(member, ("lab",), "consent to government sharing")
     with engine.begin() as conn:
         conn.execute(delete(member_consent).where(member_consent.c.member_id == member.id))
-        conn.execute(
-            insert(member_consent).values(member_id=member.id, government=government, updated_at=now_us())
-        )
+        conn.execute(insert(member_consent).values(member_id=member.id, government=government, updated_at=now_us()))
         record(conn, member.name, "consent.government", member.name, detail=f"government={government}")
+        entry = tlog.Entry("consent.government", member.name, member.name, member.name, f"government={government}")
+        tlog.append(conn, [entry])
 
 
 def sources(conn: Connection, member: Member, ids: list[str]) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from sqlalchemy import Connection, Engine, Select, and_, exists, insert, not_, o
 from sqlalchemy.dialects import postgresql, sqlite
 
 from aisac.contract.signing import SIGNATURE_HEADER, object_hash, verify
-from aisac.contract.stix import RECIPIENTS_PROPERTY
-from aisac.hub import cursor
+from aisac.contract.stix import RECIPIENTS_PROPERTY, Tlp
+from aisac.hub import cursor, tlog
 from aisac.hub.access import visible
 from aisac.hub.audit import record
 from aisac.hub.db import serialized
@@ -180,7 +180,8 @@ def ingest(
             )
         )
         _insert_objects(conn, verdicts.store, date_added, status_id)
-        vouch(conn, verdicts.upgrade, status_id)
+        tlog.append(conn, _added_entries(conn, member, status_id))
+        vouch(conn, verdicts.upgrade, status_id)  # after the log: these versions were added before
         record(
             conn,
             member.name,
@@ -224,6 +225,26 @@ def _insert_objects(conn: Connection, rows: list[dict[str, Any]], date_added: in
         ).scalar()
         if pk is not None:
             conn.execute(insert(recipients), [{"object_pk": pk, "member_name": n} for n in r["_recipients"]])
+
+
+def _added_entries(conn: Connection, member: Member, status_id: str) -> list[tlog.Entry]:
+    """One 'object.add' leaf per object version this submission stored, committing to its hash."""
+    stored = conn.execute(
+        select(objects.c.collection_id, objects.c.stix_id, objects.c.version, objects.c.tlp, objects.c.sha256)
+        .where(objects.c.submission_id == status_id)
+        .order_by(objects.c.pk)
+    ).all()
+    return [
+        tlog.Entry(
+            "object.add",
+            r.stix_id,
+            member.name,
+            member.name,
+            f"collection={r.collection_id} version={r.version} tlp={Tlp(r.tlp).name} sha256={r.sha256} "
+            f"status={status_id}",
+        )
+        for r in stored
+    ]
 
 
 def status_resource(

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from aisac.contract.signing import SIGNATURE_HEADER, SIGNER_HEADER
 from aisac.contract.stix import STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE
-from aisac.hub import cursor
+from aisac.hub import cursor, tlog
 from aisac.hub.access import CollectionAccess, collection_for, collections_for
 from aisac.hub.errors import TaxiiError
 from aisac.hub.http import (
@@ -21,6 +21,7 @@ from aisac.hub.http import (
     found,
     json_body,
     member_of,
+    read_body,
     read_session,
     require_accept,
     require_content_type,
@@ -148,40 +149,58 @@ def get_collection(request: Request, collection_id: str) -> Response:
     return taxii(_collection_body(access))
 
 
+READ_COLUMNS = [
+    objects.c.body,
+    objects.c.collection_id,
+    objects.c.stix_id,
+    objects.c.version,
+    objects.c.tlp,
+    objects.c.submitter_id,
+]
+
+
+def _log_reads(request: Request, conn: Connection, member: Member, rows: list[Any]) -> None:
+    """Have read_session log the reads of AMBER-or-tighter objects as transparency-log leaves."""
+    request.state.log_entries = tlog.read_entries(conn, member.name, rows)
+
+
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/")
 def get_objects(request: Request, collection_id: str) -> Response:
     with read_session(request) as (conn, member):
         collection_access(conn, member, collection_id)
-        q = query(member, collection_id, _filters(request), [objects.c.body])
+        q = query(member, collection_id, _filters(request), READ_COLUMNS)
         rows, more = _page(conn, request, q)
+        _log_reads(request, conn, member, rows)
     return taxii(_envelope(rows, more), headers=_added_headers(rows))
 
 
 def _object_rows(
-    request: Request, collection_id: str, object_id: str, column: Any, versions: str | None = None
+    request: Request, collection_id: str, object_id: str, columns: list[Any], versions: str | None = None
 ) -> tuple[list[Any], str | None]:
     """One page of an object's visible versions; 404 when the member can see none (as if absent)."""
     with read_session(request) as (conn, member):
         f = _filters(request)
         f.ids, f.versions = [object_id], [versions] if versions else f.versions
         collection_access(conn, member, collection_id)
-        rows, more = _page(conn, request, query(member, collection_id, f, [column]))
+        rows, more = _page(conn, request, query(member, collection_id, f, columns))
         if not rows and not request.query_params.get("next"):
             raise TaxiiError(
                 404, "unknown object", f"no object {object_id!r} in collection {collection_id!r}"
             )
+        if objects.c.body in columns:
+            _log_reads(request, conn, member, rows)
     return rows, more
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/")
 def get_object(request: Request, collection_id: str, object_id: str) -> Response:
-    rows, more = _object_rows(request, collection_id, object_id, objects.c.body)
+    rows, more = _object_rows(request, collection_id, object_id, READ_COLUMNS)
     return taxii(_envelope(rows, more), headers=_added_headers(rows))
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/")
 def get_versions(request: Request, collection_id: str, object_id: str) -> Response:
-    rows, more = _object_rows(request, collection_id, object_id, objects.c.version, versions="all")
+    rows, more = _object_rows(request, collection_id, object_id, [objects.c.version], versions="all")
     body: dict[str, Any] = {
         "more": more is not None,
         "versions": [format_ts(r.version or r.date_added) for r in rows],
@@ -223,7 +242,7 @@ async def add_objects(request: Request, member: Auth, collection_id: str) -> Res
 
     await anyio.to_thread.run_sync(check_collection)
     require_content_type(request)
-    envelope = _read_envelope(await request.body())  # bounded by BodyLimit as it streams
+    envelope = _read_envelope(await read_body(request))
     try:
         status = await anyio.to_thread.run_sync(
             ingest,

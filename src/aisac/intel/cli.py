@@ -108,3 +108,38 @@ def verify_cmd(
         typer.echo(f"{object_id} version {r['version']}: submitted by {r['signer']}, {verdict}")
     if not all(r["verified"] for r in results):
         raise typer.Exit(EXIT_FOUND)
+
+
+@app.command("audit")
+def audit_cmd(
+    hub: str = typer.Option(..., "--hub"),
+    member: str = MemberOpt,
+    api_key: str = KeyOpt,
+    state: Path | None = typer.Option(
+        None,
+        "--state",
+        help="Where the last verified checkpoint and the pinned log key are kept "
+        "(default ~/.config/aisac/log-audit/<member>@<host>_<port>.json).",
+    ),
+) -> None:
+    """Verify the hub's transparency log: signed checkpoint, consistency with the last one seen, and an
+    inclusion proof for each new entry about you; exit 1 when any check fails."""
+    from aisac.intel.client import Hub, HubError
+    from aisac.intel.logaudit import AuditError, audit, default_state_path
+
+    path = state or default_state_path(hub, member)
+    try:
+        report = audit(Hub(hub, member, api_key), path)
+    except AuditError as exc:
+        typer.echo(f"AUDIT FAILED: {exc}", err=True)
+        raise typer.Exit(EXIT_FOUND) from exc
+    except (HubError, OSError, ValueError) as exc:
+        fail(exc)
+    if report.pinned_now:
+        typer.echo(f"pinned the hub's log key (first audit); state in {path}")
+    for read in report.reads:
+        typer.echo(f"read by {read['actor']}: {read['target']} (leaf {read['index']}, {read['detail']})")
+    typer.echo(
+        f"log verified at size {report.size} (consistent with size {report.previous_size}); "
+        f"{report.leaves} new entries about {member} proven included"
+    )

@@ -48,8 +48,8 @@ class Hub:
         )
 
 
-def answer(response: httpx.Response) -> dict[str, Any]:
-    """The JSON body of a hub answer; HubError with the hub's title and description for a 4xx/5xx."""
+def raise_for_hub(response: httpx.Response) -> None:
+    """HubError with the hub's title and description for a 4xx/5xx (any body type)."""
     if response.status_code >= 400:
         try:
             body = response.json()
@@ -57,6 +57,11 @@ def answer(response: httpx.Response) -> dict[str, Any]:
         except ValueError:
             detail = response.text[:200]
         raise HubError(f"hub answered {response.status_code}: {detail}")
+
+
+def answer(response: httpx.Response) -> dict[str, Any]:
+    """The JSON body of a hub answer; HubError with the hub's title and description for a 4xx/5xx."""
+    raise_for_hub(response)
     return response.json()
 
 
