@@ -112,3 +112,21 @@ def test_wilson_lower_bound_is_below_the_share_and_grows_with_evidence(hits, n):
     low = blend.wilson_lower(hits, n)
     assert 0.0 <= low <= hits / n + 1e-12
     assert blend.wilson_lower(hits * 4, n * 4) >= low - 1e-12
+
+
+def test_relays_of_an_unseen_family_are_flagged_with_their_share(tmp_path):
+    """End to end on a `field` week (a generator family the packaged model never saw)."""
+    from aisac.detect.distill import DistillationDetector
+    from aisac.evaluate.labels import read_labels
+    from aisac.logs.reader import read_log
+    from aisac.simulate.generator import simulate, write
+
+    write(simulate(7, seed=9, scale=0.15, family="field"), tmp_path)
+    findings = DistillationDetector().detect(read_log([tmp_path / "log"]))
+    persona = {r["account_id"]: r["persona"] for r in read_labels(tmp_path / "labels.csv").to_pylist()}
+    rows = findings.accounts.to_pylist()
+    relays = [r for r in rows if persona[r["account_id"]] == "blended_relay"]
+    caught = [r for r in relays if r["flagged"]]
+    assert caught and all("requests are capability sweeps" in r["reasons"] for r in caught)
+    routers = [r for r in rows if persona[r["account_id"]] == "aggregator"]
+    assert routers and not any(r["flagged"] for r in routers)
