@@ -23,7 +23,7 @@ import pyarrow as pa
 #: A shared key: at least this many distinct system prompts among its sampled requests (several applications).
 SOURCES_MIN = 3
 #: Requests read per account to learn what flagged and cleared traffic looks like (bounded cost per account).
-TRAIN_PER_ACCOUNT = 16
+TRAIN_PER_ACCOUNT = 12
 #: An extraction share is material when its lower confidence bound reaches a tenth of the account's traffic.
 MATERIAL = 0.1
 #: z of the one-sided lower bound (Wilson) on the share: about 99.9% confidence.
@@ -118,9 +118,9 @@ def _classify(texts: list[str], y: np.ndarray, judge: list[str], seed: int) -> n
     from sklearn.linear_model import LogisticRegression
 
     vectoriser = HashingVectorizer(
-        analyzer="char_wb", ngram_range=(3, 3), n_features=1 << 18, alternate_sign=False, norm=None, lowercase=True
+        analyzer="char_wb", ngram_range=(3, 3), n_features=1 << 16, alternate_sign=False, norm=None, lowercase=True
     )
     tfidf = TfidfTransformer(sublinear_tf=True)
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000, random_state=seed)
+    model = LogisticRegression(C=1.0, class_weight="balanced", solver="liblinear", random_state=seed)
     model.fit(tfidf.fit_transform(vectoriser.transform(texts)), y)
     return model.predict(tfidf.transform(vectoriser.transform(judge))).astype(bool)
