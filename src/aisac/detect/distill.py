@@ -20,7 +20,7 @@ from aisac.detect.attribution import attribute
 from aisac.detect.base import Findings
 from aisac.detect.linking import Links, link
 from aisac.detect.model import Model, Profile, sigmoid
-from aisac.detect.sigma.engine import Rule, load_rules
+from aisac.detect.sigma.engine import SigmaRule, load_rules
 from aisac.logs import schema
 from aisac.logs.reader import Log
 
@@ -33,7 +33,7 @@ class Analysis:
     groups: set[str]
     accounts: pa.Table  # account_id + features + facts for reasons
     links: Links
-    rules: list[Rule]
+    rules: list[SigmaRule]
 
     def matrix(self, names: list[str]) -> np.ndarray:
         return (
@@ -94,7 +94,7 @@ def evidence_groups(log: Log) -> set[str]:
     return groups
 
 
-def analyse(log: Log, rules: list[Rule], seed: int = 0) -> Analysis:
+def analyse(log: Log, rules: list[SigmaRule], seed: int = 0) -> Analysis:
     groups = evidence_groups(log)
     present = log.columns_present()
     F.prepare(log.con, rules, present)

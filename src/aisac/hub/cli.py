@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from aisac.console import out
+from aisac.console import fail, out
 from aisac.hub import DEFAULT_DB_URL
 
 app = typer.Typer(help="Run the forum hub (TAXII 2.1) and administer it.", no_args_is_help=True)
@@ -30,11 +30,6 @@ def _engine(db: str):  # type: ignore[no-untyped-def]
     return engine
 
 
-def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
-
-
 @app.command()
 def serve(
     db: str = DbOpt,
@@ -42,12 +37,14 @@ def serve(
     port: int = 8000,
     max_content_length: int = typer.Option(10 * 1024 * 1024, help="Largest envelope accepted (bytes)."),
 ) -> None:
-    """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/)."""
+    """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/) and the analysts' pages at /ui/."""
     import uvicorn
 
     from aisac.hub.app import create_app
+    from aisac.ui.routes import mount
 
-    uvicorn.run(create_app(_engine(db), max_content_length), host=host, port=port, log_level="warning")
+    app_ = create_app(_engine(db), max_content_length, pages=mount)
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -66,14 +63,14 @@ def member_add(
     expires_days: float = typer.Option(365, help="Days until the API key expires."),
 ) -> None:
     """Add a member; its API key is printed once, alone on the last line."""
+    from aisac.contract.signing import load_public_raw
     from aisac.hub.members import add_member
-    from aisac.intel.signing import load_public_raw
 
     try:
         raw = load_public_raw(public_key) if public_key else None
         key = add_member(_engine(db), name, role, raw, expires_days)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"member {name} ({role}) added; API key (shown once, store it now):")
     typer.echo(key)
 
@@ -86,20 +83,20 @@ def member_key(name: str, db: str = DbOpt, expires_days: float = 365) -> None:
     try:
         key = new_key(_engine(db), name, expires_days)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(key)
 
 
 @member_app.command("set-key")
 def member_set_key(name: str, public_key: Path, db: str = DbOpt) -> None:
     """Register or replace a member's Ed25519 signing key (PEM)."""
+    from aisac.contract.signing import load_public_raw
     from aisac.hub.members import set_public_key
-    from aisac.intel.signing import load_public_raw
 
     try:
         set_public_key(_engine(db), name, load_public_raw(public_key))
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"signing key of {name} registered")
 
 
@@ -117,7 +114,7 @@ def collection_add(
     try:
         typer.echo(add_collection(_engine(db), title, description, tuple(read_role), tuple(write_role)))
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @collection_app.command("grant")
@@ -130,7 +127,7 @@ def collection_grant(
     try:
         grant(_engine(db), member, collection_id, read, write)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"{member}: read={read} write={write} on {collection_id}")
 
 

@@ -12,6 +12,7 @@ from fastapi import Request
 from sqlalchemy import Connection, Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aisac.contract.stix import TAXII_MEDIA_TYPE
 from aisac.hub.audit import record
 from aisac.hub.errors import TaxiiError
 from aisac.hub.members import AuthError, Member, authenticate
@@ -80,7 +81,7 @@ async def require_accept(request: Request) -> None:
     accept = request.headers.get("accept")
     if accept and not any(_is_taxii(m) for m in accept.split(",")):
         raise TaxiiError(
-            406, "not acceptable", f"this hub answers application/taxii+json;version=2.1, not {accept!r}"
+            406, "not acceptable", f"this hub answers {TAXII_MEDIA_TYPE}, not {accept!r}"
         )
 
 
@@ -91,7 +92,7 @@ def require_content_type(request: Request) -> None:
         raise TaxiiError(
             415,
             "unsupported media type",
-            f"send application/taxii+json;version=2.1, not {media or 'no Content-Type'!r}",
+            f"send {TAXII_MEDIA_TYPE}, not {media or 'no Content-Type'!r}",
         )
 
 

@@ -181,10 +181,18 @@ def views(conn: Connection, ids: list[str] | None = None, now: int | None = None
     return out
 
 
-def sla(conn: Connection, now: int | None = None) -> list[dict[str, Any]]:
-    """Per lab: incidents it filed within 48h of confirmation, and acknowledgements given by the deadline."""
+def sla(
+    conn: Connection, now: int | None = None, since: int | None = None, until: int | None = None
+) -> list[dict[str, Any]]:
+    """Per lab: incidents it filed within 48h of confirmation, and acknowledgements given by the deadline
+    (of incidents confirmed in [since, until) when given: a quarter's figure)."""
     now = now_us() if now is None else now
-    rows = conn.execute(select(incidents)).all()
+    q = select(incidents)
+    if since is not None:
+        q = q.where(incidents.c.confirmed_at >= since)
+    if until is not None:
+        q = q.where(incidents.c.confirmed_at < until)
+    rows = conn.execute(q).all()
     acks = {(a.incident_id, a.member_id): a.acked_at for a in conn.execute(select(incident_acks))}
     out = []
     for lab in conn.execute(

@@ -99,20 +99,41 @@ def _new_key(conn: Connection, member_id: int, expires_days: float | None) -> st
     return key
 
 
-def authenticate(conn: Connection, name: str | None, key: str) -> Member:
-    """The member owning `key` (and called `name`, for HTTP Basic); AuthError says why not."""
-    row = conn.execute(
+def _key_row(conn: Connection, where):  # type: ignore[no-untyped-def]
+    return conn.execute(
         select(
             members.c.id,
             members.c.name,
             members.c.role,
             members.c.public_key,
+            api_keys.c.id.label("key_id"),
             api_keys.c.expires_at,
             api_keys.c.revoked,
         )
         .join(api_keys, api_keys.c.member_id == members.c.id)
-        .where(api_keys.c.key_hash == hash_key(key))
+        .where(where)
     ).first()
+
+
+def authenticate(conn: Connection, name: str | None, key: str) -> Member:
+    """The member owning `key` (and called `name`, for HTTP Basic); AuthError says why not."""
+    return _valid(_key_row(conn, api_keys.c.key_hash == hash_key(key)), name)
+
+
+def authenticate_key_id(conn: Connection, name: str, key_id: int) -> Member:
+    """The member of a signed-in session, re-checked on every request: a revoked or expired key ends it."""
+    return _valid(_key_row(conn, api_keys.c.id == key_id), name)
+
+
+def stored_key_id(conn: Connection, key: str) -> int:
+    """The id of the stored key `key` hashes to (what a session remembers instead of the key)."""
+    found = conn.execute(select(api_keys.c.id).where(api_keys.c.key_hash == hash_key(key))).scalar()
+    if found is None:
+        raise AuthError("unknown API key for this member")
+    return int(found)
+
+
+def _valid(row, name: str | None) -> Member:  # type: ignore[no-untyped-def]
     if row is None or (name is not None and row.name != name):
         raise AuthError("unknown API key for this member")
     if row.revoked:

@@ -150,3 +150,36 @@ audit = Table(
     Column("status", Integer, nullable=True),
     Column("detail", Text, nullable=False, default=""),
 )
+
+# The forum's voice (aisac.report): which intrusion sets a liaison cleared for public naming, what the forum
+# delivered (public reports, agency exports) with the hash of what was sent, and each lab's consent to
+# government sharing (absent means no: sharing fails closed).
+report_clearances = Table(
+    "report_clearances",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("stix_id", String(300), nullable=False, index=True),
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("cleared_at", BigInteger, nullable=False),
+)
+
+report_deliveries = Table(
+    "report_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("delivered_at", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("attributions", Text, nullable=False),
+)
+
+member_consent = Table(
+    "member_consent",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id"), primary_key=True),
+    Column("government", Boolean, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, and_, exists, insert, not_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from aisac.contract.signing import object_hash, verify
 from aisac.hub import cursor
 from aisac.hub.access import visible
 from aisac.hub.audit import record
@@ -20,9 +21,6 @@ from aisac.hub.models import members, objects, recipients, submissions
 from aisac.hub.timefmt import format_ts, now_us, parse_ts
 from aisac.hub.tlp import level_of, recipients_of
 from aisac.hub.validate import check
-from aisac.intel.signing import object_hash, verify
-
-STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 
 
 class SignatureError(Exception):
@@ -260,7 +258,7 @@ def page(conn: Connection, q: Select[Any], limit: int, after: str | None) -> tup
 
 
 def provenance(conn: Connection, member: Member, collection_id: str, stix_id: str) -> list[dict[str, Any]]:
-    """Signature proofs for each visible, signed version of an object (see aisac.intel.signing)."""
+    """Signature proofs for each visible, signed version of an object (see aisac.contract.signing)."""
     rows = conn.execute(
         select(
             objects.c.version,

@@ -10,15 +10,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
+from aisac.contract.signing import SIGNATURE_HEADER, SIGNER_HEADER
+from aisac.contract.stix import STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE
 from aisac.hub import cursor
 from aisac.hub.access import CollectionAccess, collection_for, collections_for
-from aisac.hub.errors import TAXII_MEDIA_TYPE, TaxiiError
+from aisac.hub.errors import TaxiiError
 from aisac.hub.http import member_of, read_session, require_accept, require_content_type
 from aisac.hub.members import Member
 from aisac.hub.models import objects
-from aisac.hub.store import STIX_MEDIA_TYPE, Filters, SignatureError, ingest, load_status, page, query
+from aisac.hub.store import Filters, SignatureError, ingest, load_status, page, query
 from aisac.hub.timefmt import format_ts, parse_ts
-from aisac.intel.signing import SIGNATURE_HEADER, SIGNER_HEADER
 
 T = TypeVar("T")
 API_ROOT = "forum"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from aisac.console import console, out, progress
+from aisac.console import fail, out, progress
 from aisac.logs.writer import FORMATS
 from aisac.simulate.families import BENIGN_STEPS, FAMILIES
 from aisac.simulate.families import family as family_of
@@ -27,13 +27,11 @@ def command(
     try:
         kinds = family_of(family).kinds
     except ValueError as exc:
-        console.print(f"[red]error:[/red] --family: {exc}")
-        raise typer.Exit(2) from None
+        fail(f"--family: {exc}")
     try:
         campaigns = parse_mix(mix, family) if mix else None
     except ValueError as exc:
-        console.print(f"[red]error:[/red] --mix: {exc}")
-        raise typer.Exit(2) from None
+        fail(f"--mix: {exc}")
     start = time.perf_counter()
     steps = BENIGN_STEPS[family] + (sum(campaigns.values()) if campaigns else len(kinds))
     with progress("simulating", steps) as advance:

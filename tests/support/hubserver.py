@@ -21,8 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from aisac.contract.signing import generate_key, load_public_raw
 from aisac.hub.members import add_member
-from aisac.intel.signing import generate_key, load_public_raw
 
 
 @dataclass
