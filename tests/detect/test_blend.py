@@ -116,14 +116,14 @@ def test_wilson_lower_bound_is_below_the_share_and_grows_with_evidence(hits, n):
 
 def test_relays_of_an_unseen_family_are_flagged_with_their_share(tmp_path):
     """End to end on a `field` week (a generator family the packaged model never saw)."""
+    from aisac.contract.labels import read_labels
     from aisac.detect.distill import DistillationDetector
-    from aisac.evaluate.labels import read_labels
     from aisac.logs.reader import read_log
     from aisac.simulate.generator import simulate, write
 
     write(simulate(7, seed=9, scale=0.15, family="field"), tmp_path)
     findings = DistillationDetector().detect(read_log([tmp_path / "log"]))
-    persona = {r["account_id"]: r["persona"] for r in read_labels(tmp_path / "labels.csv").to_pylist()}
+    persona = {a: label.persona for a, label in read_labels(tmp_path / "labels.csv").items()}
     rows = findings.accounts.to_pylist()
     relays = [r for r in rows if persona[r["account_id"]] == "blended_relay"]
     caught = [r for r in relays if r["flagged"]]
