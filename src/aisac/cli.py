@@ -8,6 +8,7 @@ from aisac import demo
 from aisac.detect import cli as detect_cli
 from aisac.enforce.cli import appeals_app, enforce_app, guard_app
 from aisac.evaluate import cli as evaluate_cli
+from aisac.forum.cli import app as forum_app
 from aisac.hub.cli import app as hub_app
 from aisac.intel.cli import app as share_app
 from aisac.logs.cli import app as logs_app
@@ -29,6 +30,7 @@ app.command("evaluate")(evaluate_cli.command)
 app.command("demo")(demo.command)
 app.add_typer(hub_app, name="hub")
 app.add_typer(share_app, name="share")
+app.add_typer(forum_app, name="forum")
 app.add_typer(guard_app, name="guard")
 app.add_typer(enforce_app, name="enforce")
 app.add_typer(appeals_app, name="appeals")

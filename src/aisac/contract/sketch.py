@@ -24,9 +24,11 @@ import numpy as np
 SCHEME = "minhash-w3-k128-v1"
 K = 128  # hash functions (slots); the standard error of a Jaccard estimate is about sqrt(J(1-J)/K)
 SHINGLE = 3  # words per shingle
-_PRIME = np.uint64((1 << 61) - 1)
-_PARAMS = np.random.default_rng(0x5E7C4).integers(1, 1 << 29, size=(2, K), dtype=np.uint64)
-_A, _B = _PARAMS[0], _PARAMS[1]
+# Multiply-shift hashing: h_i(x) = ((a_i * x + b_i) mod 2^64) >> 32 over a 64-bit hash x of the shingle,
+# with odd a_i; numpy's uint64 arithmetic wraps modulo 2^64, which is the definition, not an overflow.
+_PARAMS = np.random.default_rng(0x5E7C4).integers(0, np.iinfo(np.uint64).max, size=(2, K), dtype=np.uint64,
+                                                  endpoint=True)
+_A, _B = _PARAMS[0] | np.uint64(1), _PARAMS[1]
 #: CJK ideographs and kana are words of their own (those scripts do not separate words with spaces).
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+")
 _CHUNK = 16384
@@ -45,32 +47,41 @@ def shingles(text: str, k: int = SHINGLE) -> set[str]:
     return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
 
 
-def _hash32(items: Iterable[str]) -> np.ndarray:
+def _hash64(items: Iterable[str]) -> np.ndarray:
     return np.unique(
         np.fromiter(
-            (int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "little") for s in items),
+            (int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "little") for s in items),
             dtype=np.uint64,
         )
     )
 
 
-def sketch(texts: Iterable[str]) -> dict[str, Any]:
-    """The sketch of a set of texts: {"scheme", "k", "shingle", "elements", "values": [K ints]}.
-
-    An empty set (no words at all) has `elements` 0 and no values: it resembles nothing.
-    """
+def shingle_hashes(texts: Iterable[str]) -> np.ndarray:
+    """The sorted, distinct 64-bit hashes of the texts' shingles (the set a sketch summarises)."""
     grams: set[str] = set()
     for t in texts:
         grams |= shingles(t)
-    x = _hash32(grams)
-    out: dict[str, Any] = {"scheme": SCHEME, "k": K, "shingle": SHINGLE, "elements": len(x), "values": []}
+    return _hash64(grams)
+
+
+def sketch(texts: Iterable[str], common: np.ndarray | None = None) -> dict[str, Any]:
+    """The sketch of a set of texts: {"scheme", "slots", "shingle", "elements", "values": [K ints]}.
+
+    Shingles whose hash is in `common` (from `shingle_hashes` of text that says nothing specific, such as the
+    prompts of a lab's ordinary customers) are left out first. An empty set has `elements` 0 and no values:
+    it resembles nothing.
+    """
+    x = shingle_hashes(texts)
+    if common is not None and len(common):
+        x = x[~np.isin(x, common, assume_unique=True)]
+    out: dict[str, Any] = {"scheme": SCHEME, "slots": K, "shingle": SHINGLE, "elements": len(x), "values": []}
     if len(x) == 0:
         return out
     low = np.full(K, np.iinfo(np.uint64).max, dtype=np.uint64)
     for i in range(0, len(x), _CHUNK):  # (K x chunk) at a time: bounded memory for large sets
         chunk = x[i : i + _CHUNK]
-        low = np.minimum(low, ((np.outer(_A, chunk) + _B[:, None]) % _PRIME).min(axis=1))
-    out["values"] = (low & np.uint64(0xFFFFFFFF)).astype(np.int64).tolist()
+        low = np.minimum(low, ((np.outer(_A, chunk) + _B[:, None]) >> np.uint64(32)).min(axis=1))
+    out["values"] = low.astype(np.int64).tolist()
     return out
 
 

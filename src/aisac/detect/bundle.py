@@ -16,6 +16,7 @@ from typing import Any
 
 import stix2
 
+from aisac.contract import correlation
 from aisac.detect.attribution import ATLAS
 from aisac.detect.sigma.engine import Rule
 from aisac.hub.tlp import NAMES, TLP2_IDS, marking_definition
@@ -29,6 +30,11 @@ NAMESPACE = uuid.UUID("7c1f3c55-6c7b-4ad4-8a67-3d7e52a1a001")
 def _id(kind: str, *parts: str) -> str:
     """Deterministic ids, so a re-run of the same findings updates rather than duplicates objects."""
     return f"{kind}--{uuid.uuid5(NAMESPACE, '|'.join(parts))}"
+
+
+def campaign_id(campaign: str) -> str:
+    """The STIX id of a campaign's `campaign` object (campaigns.json `stix_id`)."""
+    return _id("campaign", campaign)
 
 
 def build(
@@ -75,6 +81,8 @@ def build(
     for c in campaigns:
         objects += _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_patterns)
     objects += [patterns[t] for t in sorted(used_patterns)]
+    if any("evidence" in c for c in campaigns):
+        objects += correlation.definition_objects()
     body = [json.loads(o.serialize()) if hasattr(o, "serialize") else o for o in objects]
     return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [marking_definition(_LEVEL[tlp]), *body]}
 
@@ -83,7 +91,7 @@ def _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_pa
     common = {"created_by_ref": identity.id, "object_marking_refs": marking, "created": now, "modified": now}
     first, last = _time(c["first_seen"]), _time(c["last_seen"])
     campaign = stix2.Campaign(
-        id=_id("campaign", c["id"]),
+        id=campaign_id(c["id"]),
         name=f"Distillation campaign {c['id']}",
         description="; ".join(c["reasons"]) or "adversarial distillation",
         first_seen=first,
@@ -148,7 +156,27 @@ def _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_pa
     for t in c["atlas_techniques"]:
         used_patterns.add(t["id"])
         out.append(_rel("uses", campaign.id, patterns[t["id"]].id, common))
+    if "evidence" in c:
+        out += _evidence_objects(c, campaign.id, first, last, marking, common)
     return out
+
+
+def _evidence_objects(c, campaign_ref: str, first, last, marking, common) -> list[Any]:
+    """The campaign's correlation evidence (aisac.contract.correlation) on an observed-data of its exits."""
+    exits = [_address(e["value"], marking) for e in c["evidence"]["exits"]]
+    if not exits:
+        return []
+    observed = stix2.ObservedData(
+        id=_id("observed-data", c["id"], "evidence"),
+        first_observed=first,
+        last_observed=last,
+        number_observed=max(1, c["requests"]),
+        object_refs=[a.id for a in exits],
+        extensions=correlation.extension(campaign_ref, c["evidence"]),
+        allow_custom=True,
+        **common,
+    )
+    return [*exits, observed, _rel("related-to", observed.id, campaign_ref, common)]
 
 
 def _rules_named(reasons: list[str], rules: dict[str, Rule]) -> list[str]:

@@ -59,6 +59,8 @@ def command(
 def write_findings(findings, rules, out_dir: Path, *, lab: str = "aisac lab", tlp: str = "amber") -> None:
     """The output contract: accounts.csv, campaigns.json and bundle.json in `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    for c in findings.campaigns:
+        c["stix_id"] = bundle.campaign_id(c["id"])
     write_accounts(findings.accounts, out_dir / "accounts.csv")
     (out_dir / "campaigns.json").write_text(json.dumps(findings.campaigns, indent=2, default=str))
     (out_dir / "bundle.json").write_text(

@@ -17,6 +17,7 @@ import pyarrow as pa
 from aisac.detect import features as F
 from aisac.detect.attribution import attribute
 from aisac.detect.base import Findings
+from aisac.detect.evidence import correlation_evidence
 from aisac.detect.linking import Links, link
 from aisac.detect.model import Model, Profile, sigmoid
 from aisac.detect.sigma.engine import Rule, load_rules
@@ -120,6 +121,9 @@ class DistillationDetector:
         ids = analysis.accounts["account_id"].to_pylist()
         reasons = explain(analysis, profile, contrib, flagged)
         campaigns, campaign_of = attribute(log.con, analysis, ids, scores, flagged, reasons)
+        shared = correlation_evidence(log.con, campaign_of, log.columns_present())
+        for c in campaigns:
+            c["evidence"] = shared[c["id"]]
         first_flag = _first_flag_times(log, [a for a, f in zip(ids, flagged, strict=True) if f])
         table = pa.table(
             {

@@ -41,13 +41,22 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     max_content_length: int = typer.Option(10 * 1024 * 1024, help="Largest envelope accepted (bytes)."),
+    charter: Path | None = typer.Option(
+        None, "--charter", help="Working-group charter (YAML): chairs it names are refused outside their terms."
+    ),
 ) -> None:
     """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/)."""
     import uvicorn
 
     from aisac.hub.app import create_app
+    from aisac.hub.charter import CharterError, load_charter
 
-    uvicorn.run(create_app(_engine(db), max_content_length), host=host, port=port, log_level="warning")
+    try:
+        rules = load_charter(charter) if charter else None
+    except CharterError as exc:
+        _fail(exc)
+    app = create_app(_engine(db), max_content_length, rules)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -6,6 +6,7 @@ import base64
 import binascii
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import anyio
 from fastapi import Request
@@ -42,6 +43,11 @@ def _authenticate(conn: Connection, request: Request) -> Member:
     except AuthError as exc:
         raise TaxiiError(401, "authentication failed", str(exc), _CHALLENGE) from exc
     request.state.member = member.name
+    charter = getattr(request.app.state, "charter", None)
+    if charter is not None and member.role == "chair":
+        refusal = charter.refusal(member.name, datetime.now(UTC).date())
+        if refusal:  # chair rights lapse with the term: refused outright, fail closed
+            raise TaxiiError(403, "chair term not active", refusal)
     return member
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from aisac.hub import cursor
 from aisac.hub.access import visible
 from aisac.hub.audit import record
+from aisac.hub.charter import WORKING_GROUP_ID
 from aisac.hub.db import serialized
 from aisac.hub.members import Member
 from aisac.hub.models import members, objects, recipients, submissions
@@ -102,6 +103,9 @@ def ingest(
                 )
             )
             continue
+        as_group = WORKING_GROUP_ID in (obj.get("id"), obj.get("created_by_ref"))
+        if problem is None and as_group and member.role != "chair":
+            problem = f"{obj['id']}: only a chair may publish as the working group (rule: hub: working group)"
         if problem is not None:
             failures.append(_entry(obj, str(problem)))
             continue

@@ -164,7 +164,7 @@ def _operate(lab: Lab, op: Operator, exits: np.ndarray, scale: float, number: in
 
 def _shared_exit_users(lab: Lab, scale: float, exits: np.ndarray) -> None:
     """Benign people behind popular VPN servers and carrier NAT: the same exits at every lab."""
-    rng, n = lab.rng, _count(scale, 600)
+    rng, n = lab.rng, _count(scale, 1500)
     acc_ids = lab.accounts(n, persona="shared_exit_user", created_days_ago=_benign_ages(rng, n),
                            email=_choice(rng, EMAIL_DOMAINS["consumer"], n), payment=lab.payments(n),
                            country=_choice(rng, BENIGN_COUNTRIES, n))
@@ -199,7 +199,7 @@ def simulate_labs(n_labs: int = 3, days: int = 7, seed: int = 0, scale: float = 
         raise ValueError("days must be at least 1 and scale positive")
     world_rng = np.random.default_rng([seed, WORLD_STREAM])
     world = AddressSpace(world_rng)
-    vpn, mobile = world.pool("vpn", 6, 20), world.pool("mobile", 6, 12)
+    vpn, mobile = world.pool("vpn", 4, 16), world.pool("mobile", 4, 12)
     operators = _operators(world, world_rng, n_labs)
     start_us = int(DEFAULT_START.timestamp() * 1_000_000)
     sims: dict[str, Simulation] = {}
