@@ -260,11 +260,13 @@ def correlate(recs: Sequence[CampaignRecord], payments: Iterable[tuple[str, str,
     """Every campaign in exactly one cluster (singletons too), largest clusters first."""
     recs = list(recs)
     n = len(recs)
+    if n == 0:
+        return []
     links = score_pairs(recs, payments)
     keep = links.score >= LINK
     a, b, s = links.a[keep], links.b[keep], links.score[keep]
     graph = sparse.csr_matrix((s, (a, b)), shape=(n, n))
-    count, label = csgraph.connected_components(graph, directed=False) if n else (0, np.zeros(0, np.int64))
+    count, label = csgraph.connected_components(graph, directed=False)
     # weakest necessary link: the smallest edge of each component's maximum spanning tree
     weakest = np.full(count, np.inf)
     if len(s):
