@@ -299,29 +299,26 @@ class _Explainer:
             return ["no specific evidence shared with another campaign"]
         inside = np.zeros(self.n, bool)
         inside[members] = True
-        out = []
-        for kind, v in self.values.items():
-            sel = inside[v.campaign]
-            ids, shared = np.unique(v.value[sel], return_counts=True)
-            ids = ids[shared >= 2]
-            if not len(ids):
-                continue
-            specific = ids[v.specificity[ids] >= 0.2]
-            common = ids[v.specificity[ids] < 0.2]
-            if len(specific):
-                top = specific[np.argsort(-v.specificity[specific])][:3]
-                examples = "; ".join(f"{v.names[t]} (unflagged users {v.unflagged[t]}, {v.carriers[t]} campaigns)"
-                                     for t in top)
-                out.append(f"{len(specific)} shared {kind.replace('_', ' ')}: {examples}")
-            if len(common):
-                out.append(f"discounted {len(common)} common {kind.replace('_', ' ')} (used by unflagged accounts "
-                           f"or many campaigns)")
+        out, common = [], []
         sel = self.keep & inside[self.links.a] & inside[self.links.b]
-        for kind in (*SKETCH_KINDS, "payments"):
+        for kind in ("payments", *SKETCH_KINDS):
             st = self.links.strength.get(kind)
             if st is not None and sel.any() and st[sel].max() > 0.05:
                 what = {"prompt_sketch": "prompt-set overlap", "harness_sketch": "harness prompt overlap",
                         "payments": "payment overlap (PSI)"}[kind]
-                out.append(f"{what}: specificity-weighted {np.median(st[sel]):.2f} median, {st[sel].max():.2f} max "
-                           f"over {int(sel.sum())} links")
+                out.append(f"{what} {np.median(st[sel]):.2f} (median over {int(sel.sum())} links, weighted by "
+                           "specificity)")
+        for kind, v in self.values.items():
+            ids, shared = np.unique(v.value[inside[v.campaign]], return_counts=True)
+            ids = ids[shared >= 2]
+            specific = ids[v.specificity[ids] >= 0.2]
+            if len(ids) > len(specific):
+                common.append(f"{len(ids) - len(specific)} {kind.replace('_', ' ')}")
+            if len(specific):
+                top = specific[np.argsort(-v.specificity[specific], kind="stable")][:2]
+                out.append(f"{len(specific)} shared {kind.replace('_', ' ')}, e.g. "
+                           + ", ".join(str(v.names[t]) for t in top)
+                           + f" (unflagged users at the labs: {int(v.unflagged[specific].max())} at most)")
+        if common:
+            out.append("discounted as common (customers use them, or many campaigns do): " + ", ".join(common))
         return out
