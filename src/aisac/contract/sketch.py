@@ -74,6 +74,12 @@ def sketch(texts: Iterable[str], common: np.ndarray | None = None) -> dict[str, 
     x = shingle_hashes(texts)
     if common is not None and len(common):
         x = x[~np.isin(x, common, assume_unique=True)]
+    return from_hashes(x)
+
+
+def from_hashes(x: np.ndarray) -> dict[str, Any]:
+    """The sketch of a set given as distinct 64-bit shingle hashes (`shingle_hashes`)."""
+    x = np.asarray(x, dtype=np.uint64)
     out: dict[str, Any] = {"scheme": SCHEME, "slots": K, "shingle": SHINGLE, "elements": len(x), "values": []}
     if len(x) == 0:
         return out

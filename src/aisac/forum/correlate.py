@@ -51,6 +51,9 @@ PAYMENT_WEIGHT = 1.5
 GROUP_CAP = 0.8
 LINK = 1.0
 MAX_CARRIERS = 200
+#: Values less specific than this link no one: an exit some customers also use (or that many campaigns carry)
+#: is the kind of evidence the discount exists for, and skipping it keeps candidate pairs few.
+MIN_SPECIFICITY = 0.05
 BAND = 4  # MinHash slots per LSH band
 _CHUNK = 200_000
 
@@ -164,7 +167,8 @@ def _pairs_within(keys: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np
 
 def _value_strength(v: _Values, n: int) -> sparse.csr_matrix:
     """Upper-triangular (n x n) strengths 1 - exp(-sum of shared values' specificity)."""
-    usable = (v.carriers[v.value] >= 2) & (v.carriers[v.value] <= MAX_CARRIERS) & (v.specificity[v.value] > 0)
+    usable = ((v.carriers[v.value] >= 2) & (v.carriers[v.value] <= MAX_CARRIERS)
+              & (v.specificity[v.value] >= MIN_SPECIFICITY))
     if not usable.any():
         return sparse.csr_matrix((n, n))
     c, val = v.campaign[usable], v.value[usable]
@@ -209,10 +213,14 @@ def _lsh_pairs(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _sketch_strength(s: np.ndarray, w: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Specificity-weighted share of agreeing slots for each pair (a, b)."""
     out = np.zeros(len(a))
+    both = np.flatnonzero((s[a, 0] >= 0) & (s[b, 0] >= 0))
+    a, b = a[both], b[both]
+    found = np.zeros(len(a))
     for i in range(0, len(a), _CHUNK):
         sa, sb = s[a[i : i + _CHUNK]], s[b[i : i + _CHUNK]]
         eq = (sa == sb) & (sa >= 0)
-        out[i : i + _CHUNK] = (eq * w[a[i : i + _CHUNK]]).sum(axis=1) / sketch.K
+        found[i : i + _CHUNK] = (eq * w[a[i : i + _CHUNK]]).sum(axis=1) / sketch.K
+    out[both] = found
     return out
 
 
@@ -272,44 +280,53 @@ def correlate(recs: Sequence[CampaignRecord], payments: Iterable[tuple[str, str,
     if len(s):
         tree = csgraph.minimum_spanning_tree(sparse.csr_matrix((s.max() + 1.0 - s, (a, b)), shape=(n, n))).tocoo()
         np.minimum.at(weakest, label[tree.row], s.max() + 1.0 - tree.data)
-    explain = _Explainer(recs, links, keep)
+    explain = _Explainer(recs, links, keep, label, count)
     clusters = []
     order = np.argsort(label, kind="stable")
     bounds = np.r_[0, np.flatnonzero(np.diff(label[order])) + 1, n]
     for lo, hi in itertools.pairwise(bounds):
         members = order[lo:hi]
         ids = sorted(recs[i].stix_id for i in members)
-        conf = 0 if len(members) == 1 else int(min(99, round(100 * (1 - np.exp(-weakest[label[members[0]]])))))
+        group = label[members[0]]
+        conf = 0 if len(members) == 1 else int(min(99, round(100 * (1 - np.exp(-weakest[group])))))
         clusters.append(Cluster("F-" + hashlib.sha1("\n".join(ids).encode()).hexdigest()[:10],
-                                sorted({recs[i].lab for i in members}), ids, conf, explain(members)))
+                                sorted({recs[i].lab for i in members}), ids, conf, explain(group, len(members))))
     return sorted(clusters, key=lambda c: (-len(c.campaigns), c.id))
 
 
+def _slices(keys: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Order of `keys` and where each key 0..count-1 starts in it (so key k is order[start[k]:start[k + 1]])."""
+    order = np.argsort(keys, kind="stable")
+    return order, np.searchsorted(keys[order], np.arange(count + 1))
+
+
 class _Explainer:
-    """Evidence sentences for a cluster: the specific values its campaigns share, and what was discounted."""
+    """Evidence sentences for a cluster: the specific values its campaigns share, and what was discounted.
 
-    def __init__(self, recs: Sequence[CampaignRecord], links: Links, keep: np.ndarray):
-        self.recs = recs
-        self.n = len(recs)
+    Links and values are grouped by cluster once, so explaining every cluster costs one pass in all."""
+
+    def __init__(self, recs: Sequence[CampaignRecord], links: Links, keep: np.ndarray, label: np.ndarray,
+                 count: int):
         self.values = _all_values(recs)
-        self.links, self.keep = links, keep
+        self.strength = {k: v[keep] for k, v in links.strength.items()}
+        self.links = _slices(label[links.a[keep]], count)
+        self.incidence = {kind: _slices(label[v.campaign], count) for kind, v in self.values.items()}
 
-    def __call__(self, members: np.ndarray) -> list[str]:
-        if len(members) == 1:
+    def __call__(self, group: int, size: int) -> list[str]:
+        if size == 1:
             return ["no specific evidence shared with another campaign"]
-        inside = np.zeros(self.n, bool)
-        inside[members] = True
         out, common = [], []
-        sel = self.keep & inside[self.links.a] & inside[self.links.b]
+        order, start = self.links
+        sel = order[start[group] : start[group + 1]]
         for kind in ("payments", *SKETCH_KINDS):
-            st = self.links.strength.get(kind)
-            if st is not None and sel.any() and st[sel].max() > 0.05:
+            st = self.strength.get(kind)
+            if st is not None and len(sel) and st[sel].max() > 0.05:
                 what = {"prompt_sketch": "prompt-set overlap", "harness_sketch": "harness prompt overlap",
                         "payments": "payment overlap (PSI)"}[kind]
-                out.append(f"{what} {np.median(st[sel]):.2f} (median over {int(sel.sum())} links, weighted by "
-                           "specificity)")
+                out.append(f"{what} {np.median(st[sel]):.2f} (median over {len(sel)} links, weighted by specificity)")
         for kind, v in self.values.items():
-            ids, shared = np.unique(v.value[inside[v.campaign]], return_counts=True)
+            order, start = self.incidence[kind]
+            ids, shared = np.unique(v.value[order[start[group] : start[group + 1]]], return_counts=True)
             ids = ids[shared >= 2]
             specific = ids[v.specificity[ids] >= 0.2]
             if len(ids) > len(specific):
