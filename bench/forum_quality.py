@@ -2,7 +2,8 @@
 
 For each seed: simulate three labs (`aisac.simulate.multilab`), run the detector at each lab, build each lab's
 STIX bundle exactly as `aisac detect` writes it, read the campaigns back as the chair would, correlate, and
-score both the correlation and the exact-overlap baseline against `operators.csv` (aisac.forum.quality).
+score both the correlation and the exact-overlap baseline against `operators.csv` (aisac.forum.quality);
+"alone" is each lab's campaigns left apart (its impurity is what the detectors' own campaigns mix).
 
     PYTHONPATH=src python bench/forum_quality.py --seeds 1 2 3 --scale 0.1
 """
@@ -49,7 +50,8 @@ def run(seed: int, scale: float, workdir: Path) -> dict:
     seconds = time.perf_counter() - start
     return {"seed": seed, "campaigns": len(recs), "correlate_s": seconds,
             "forum": evaluate([c.campaigns for c in clusters], campaign_of, truth),
-            "baseline": evaluate(exact_overlap(recs), campaign_of, truth)}
+            "baseline": evaluate(exact_overlap(recs), campaign_of, truth),
+            "alone": evaluate([[r.stix_id] for r in recs], campaign_of, truth)}
 
 
 def main() -> None:
@@ -63,7 +65,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             r = run(seed, args.scale, Path(tmp))
         results.append(r)
-        for method in ("forum", "baseline"):
+        for method in ("forum", "baseline", "alone"):
             e = r[method]
             ops = ", ".join(f"{op} {v['largest_share']:.2f}{'' if v['reaches_all'] else ' (not all labs)'}"
                             for op, v in e["crossing"].items())
