@@ -4,14 +4,17 @@ Training seeds (1001-1004) are never used for evaluation: benchmarks, the demo a
 One weight set is fitted per evidence profile (which optional evidence a log carries), so a lab without
 prompt text or payment fingerprints gets a model trained for exactly what it has.
 
-    .venv/bin/python bench/train_detector.py
+    .venv/bin/python bench/train_detector.py                  # the packaged model (default family)
+    .venv/bin/python bench/train_detector.py --family field --out /tmp/field-model.json
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +26,8 @@ from aisac.detect.model import GROUPS, STAGE2, Model, Profile, Stage, profile_ke
 from aisac.detect.sigma.engine import load_rules
 from aisac.evaluate.labels import read_labels
 from aisac.logs.reader import read_log
+from aisac.simulate.families import HEAVY_BENIGN
 from aisac.simulate.generator import simulate, write
-from aisac.simulate.personas import HEAVY_BENIGN
 
 TRAIN = [
     (1001, 0.4, None),
@@ -69,35 +72,55 @@ def threshold_for(p: np.ndarray, y: np.ndarray) -> float:
     return 0.5
 
 
-def load_runs(spec, rules, tmp: Path) -> list:
-    """Simulate, read and analyse each training week: (log, analysis, labels, weights)."""
+@dataclass
+class Run:
+    """One analysed training week: per account (in analysis order) the label, weight and persona/kind."""
+
+    log: object
+    analysis: object
+    y: np.ndarray
+    w: np.ndarray
+    persona: np.ndarray
+
+
+def load_run(out: Path, rules) -> Run:
+    """Read and analyse a week written by `aisac simulate --out` (log/ and labels.csv)."""
+    log = read_log([out / "log"])
+    analysis = analyse(log, rules)
+    labels = {r["account_id"]: r for r in read_labels(out / "labels.csv").to_pylist()}
+    ids = analysis.accounts["account_id"].to_pylist()
+    y = np.array([labels[a]["label"] == "distillation" for a in ids])
+    w = np.array([HEAVY_WEIGHT if labels[a]["persona"] in HEAVY_BENIGN else 1.0 for a in ids])
+    return Run(log, analysis, y, w, np.array([labels[a]["persona"] for a in ids]))
+
+
+def load_runs(spec, rules, tmp: Path, family: str = "default") -> list[Run]:
+    """Simulate, read and analyse each training week."""
     runs = []
     for seed, scale, mix in spec:
         start = time.time()
-        out = tmp / str(seed)
-        write(simulate(7, seed, scale, mix=mix), out)
-        log = read_log([out / "log"])
-        analysis = analyse(log, rules)
-        labels = {r["account_id"]: r for r in read_labels(out / "labels.csv").to_pylist()}
-        ids = analysis.accounts["account_id"].to_pylist()
-        y = np.array([labels[a]["label"] == "distillation" for a in ids])
-        w = np.array([HEAVY_WEIGHT if labels[a]["persona"] in HEAVY_BENIGN else 1.0 for a in ids])
-        runs.append((log, analysis, y, w))
-        print(f"seed {seed}: {len(ids)} accounts, {y.sum()} distillation ({time.time() - start:.1f} s)")
+        out = tmp / f"{family}-{seed}"
+        write(simulate(7, seed, scale, mix=mix, family=family), out)
+        runs.append(load_run(out, rules))
+        y = runs[-1].y
+        print(f"{family} seed {seed}: {len(y)} accounts, {y.sum()} distillation ({time.time() - start:.1f} s)")
     return runs
 
 
-def fit_profile(runs: list, groups: set[str]) -> Profile:
-    """Both stages and the threshold for one evidence profile."""
+def fit_profile(runs: list[Run], groups: set[str], leave_out: str | None = None) -> Profile:
+    """Both stages and the threshold for one evidence profile (without the accounts of kind `leave_out`)."""
     names = [f.name for f in F.FEATURES if f.group in groups or f.group == "conversation"]
-    y = np.concatenate([y for *_, y, _ in runs])
-    w = np.concatenate([w for *_, w in runs])
-    stage1 = Stage.fit(names, np.vstack([a.matrix(names) for _, a, _, _ in runs]), y, w)
+    keep = [r.persona != leave_out for r in runs]
+    y = np.concatenate([r.y[k] for r, k in zip(runs, keep, strict=True)])
+    w = np.concatenate([r.w[k] for r, k in zip(runs, keep, strict=True)])
+    x1 = np.vstack([r.analysis.matrix(names)[k] for r, k in zip(runs, keep, strict=True)])
+    stage1 = Stage.fit(names, x1, y, w)
     x2 = []
-    for log, analysis, _, _ in runs:
-        analysis.links = link(log.con, groups)
-        logit1 = stage1.logit(analysis.matrix(names))
-        x2.append(analysis.stage2_inputs(sigmoid(logit1), logit1))
+    for r, k in zip(runs, keep, strict=True):
+        if r.analysis.groups != groups:
+            r.analysis.links = link(r.log.con, groups)
+        logit1 = stage1.logit(r.analysis.matrix(names))
+        x2.append(r.analysis.stage2_inputs(sigmoid(logit1), logit1)[k])
     stage2 = Stage.fit(list(STAGE2), np.vstack(x2), y, w)
     p = sigmoid(stage2.logit(np.vstack(x2)))
     profile = Profile(stage1, stage2, threshold_for(p, y))
@@ -110,20 +133,26 @@ def fit_profile(runs: list, groups: set[str]) -> Profile:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--family", default="default", help="generator family of the training weeks")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "src/aisac/detect/model.json")
+    args = parser.parse_args()
     rules = load_rules()
+    spec = TRAIN if args.family == "default" else [(seed, scale, None) for seed, scale, _ in TRAIN]
     with tempfile.TemporaryDirectory() as tmp:
-        runs = load_runs(TRAIN, rules, Path(tmp))
+        runs = load_runs(spec, rules, Path(tmp), args.family)
         profiles = {}
         for r in range(len(GROUPS) + 1):
             for combo in itertools.combinations(GROUPS, r):
                 groups = {"base", *combo}
                 profiles[profile_key(groups)] = fit_profile(runs, groups)
     info = {
-        "trained_on": [{"seed": s, "scale": sc, "mix": m or "default"} for s, sc, m in TRAIN],
+        "family": args.family,
+        "trained_on": [{"seed": s, "scale": sc, "mix": m or "default"} for s, sc, m in spec],
         "target_precision": TARGET_PRECISION,
-        "command": "python bench/train_detector.py",
+        "command": f"python bench/train_detector.py --family {args.family}",
     }
-    Model(profiles, info).save(Path(__file__).resolve().parents[1] / "src/aisac/detect/model.json")
+    Model(profiles, info).save(args.out)
 
 
 if __name__ == "__main__":

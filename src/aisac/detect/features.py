@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from aisac.detect import prompts, taxonomy
+from aisac.detect import prompts, taxonomy, topics
 from aisac.detect.sigma.engine import Rule, rule_view_sql
 from aisac.logs.checks import quote
 
-LONG_OUTPUT = 1000
+#: An answer is long when it is among the longest tenth of the log's answers (relative, not a fixed count).
+LONG_OUTPUT_QUANTILE = 0.9
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,16 @@ FEATURES: tuple[Feature, ...] = (
         "base",
         "short prompts, long answers (median {median_in:.0f} tokens in, {median_out:.0f} out)",
     ),
-    Feature("long_output_share", "base", "{long_output_share:.0%} of answers over 1,000 tokens"),
+    Feature("long_output_share", "base", "{long_output_share:.0%} of answers among the longest tenth of the log's"),
     Feature("hour_flatness", "base", "round-the-clock activity (hour-of-day entropy {hour_flatness:.2f})"),
     Feature("interarrival_cv", "base", "inter-arrival variation {interarrival_cv:.2f}"),
-    Feature("param_uniformity", "base", "identical sampling parameters on {param_uniformity:.0%} of requests"),
-    Feature("max_tokens_log", "base", "completion budget of {max_tokens:.0f} tokens"),
     Feature(
         "new_model_early",
         "base",
         "moved to the newly released model within {pivot_hours:.0f} h of its first appearance",
     ),
     Feature("error_share", "base", "{error_share:.0%} of requests failed or were rate limited"),
-    Feature("young_account", "signup", "account opened {age_days:.0f} days before its first request here"),
+    Feature("account_youth", "signup", "account opened {age_days:.0f} days before its first request here"),
     Feature("has_org", "base", "belongs to organisation"),
     Feature("multi_turn_share", "conversation", "{multi_turn_share:.0%} of requests continue a conversation"),
     Feature(
@@ -66,7 +65,7 @@ FEATURES: tuple[Feature, ...] = (
         "{agent_harness_share:.0%} of requests run an agent harness that "
         "narrates every step (rule llm_agent_narration_harness)",
     ),
-    Feature("area_coverage", "text", "prompts span {areas:.0f} of {all_areas} capability areas"),
+    Feature("topic_breadth", "text", "prompts fall in {topic_breadth:.0%} distinct topic clusters (of those read)"),
     Feature("template_concentration", "text", "{template_concentration:.0%} of prompts from one template"),
     Feature("shared_payment", "payment", "payment card shared with {payment_peers} other accounts"),
     Feature("shared_address", "address", "busiest address shared with {address_peers} other accounts"),
@@ -117,6 +116,7 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]
     # about CONTENT_SAMPLE prompts per account, all of a small account's.
     sampled = f"""(
         SELECT r.*, {prompts.USER_TEXT} AS user_text, {prompts.SYSTEM_TEXT} AS system_text,
+               {prompts.FIRST_USER_TEXT} AS first_text,
                {prompts.TURNS} AS turns
         FROM requests r JOIN (SELECT "account.id", count(*) AS n FROM requests GROUP BY 1) c USING ("account.id")
         WHERE r."gen_ai.input.messages" IS NOT NULL
@@ -127,6 +127,7 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]
         f"""
         CREATE OR REPLACE TEMP TABLE _content AS
         SELECT "account.id" AS account {hits}, {prompts.skeleton("user_text")} AS template,
+               left(first_text, {topics.PREFIX}) AS text,
                hash(system_text) AS system_prompt, turns, {taxonomy.keywords_sql("user_text")} AS keywords
         FROM ({rule_view_sql(rules, sampled)})
         """
@@ -139,17 +140,17 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
     has_conv = "gen_ai.conversation.id" in present
     content = (
         "NULL AS coercion_share, NULL AS harvest_share, NULL AS agent_harness_share, NULL AS areas, "
-        "NULL AS area_coverage, NULL AS template_concentration"
+        "NULL AS topic_breadth, NULL AS template_concentration"
     )
     joins = ""
     if has_text:
         _content_stats(con, rules)
         joins = "LEFT JOIN _content_stats ct USING (account)"
         content = (
-            f"any_value(ct.coercion_share) AS coercion_share, any_value(ct.harvest_share) AS harvest_share, "
-            f"any_value(ct.agent_harness_share) AS agent_harness_share, any_value(ct.areas) AS areas, "
-            f"coalesce(any_value(ct.areas), 0) / {len(taxonomy.NAMES)} AS area_coverage, "
-            f"any_value(ct.template_concentration) AS template_concentration"
+            "any_value(ct.coercion_share) AS coercion_share, any_value(ct.harvest_share) AS harvest_share, "
+            "any_value(ct.agent_harness_share) AS agent_harness_share, any_value(ct.areas) AS areas, "
+            "any_value(ct.topic_breadth) AS topic_breadth, "
+            "any_value(ct.template_concentration) AS template_concentration"
         )
     log_days = con.execute("SELECT greatest(1, ceil((max(ts) - min(ts)) / 86400)) FROM _req").fetchall()[0][0]
     days = "count(DISTINCT date_trunc('day', time))"
@@ -170,9 +171,7 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
         top_addr AS (
             SELECT account, arg_max(address, c) AS address
             FROM (SELECT account, address, count(*) AS c FROM _req GROUP BY ALL) GROUP BY account),
-        params AS (
-            SELECT account, max(c) AS top_params
-            FROM (SELECT account, temperature, max_tokens, count(*) AS c FROM _req GROUP BY ALL) GROUP BY account),
+        long_cut AS (SELECT quantile_cont(tout, {LONG_OUTPUT_QUANTILE}) AS cut FROM _req),
         convs AS (SELECT conv, count(*) AS conv_size FROM _req WHERE conv IS NOT NULL GROUP BY conv),
         pivots AS ({_pivot_sql()})
         SELECT a.account AS account_id, count(*) AS requests, {days} AS active_days, {log_days} AS log_days,
@@ -180,15 +179,14 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
                {days} / {log_days} AS active_day_share,
                median(tin) AS median_in, median(tout) AS median_out,
                ln((1 + median(tout)) / (1 + median(tin))) AS output_input_ratio,
-               avg((tout >= {LONG_OUTPUT})::INT) AS long_output_share,
+               avg((tout >= (SELECT cut FROM long_cut))::INT) AS long_output_share,
                any_value(f.flatness) AS hour_flatness,
                least(any_value(g.cv), 5) AS interarrival_cv,
-               any_value(pu.top_params) / count(*) AS param_uniformity,
-               mode(max_tokens) AS max_tokens, ln(1 + coalesce(mode(max_tokens), 0)) AS max_tokens_log,
+               mode(max_tokens) AS max_tokens,
                coalesce(any_value(pv.early), false)::DOUBLE AS new_model_early, any_value(pv.hours) AS pivot_hours,
                avg((status >= 400)::INT) AS error_share,
                date_diff('second', any_value(created_at), min(time)) / 86400 AS age_days,
-               (date_diff('second', any_value(created_at), min(time)) < 60 * 86400)::DOUBLE AS young_account,
+               -ln(1 + greatest(0, date_diff('second', any_value(created_at), min(time)) / 86400)) AS account_youth,
                (count(org) > 0)::DOUBLE AS has_org,
                {"avg((cs.conv_size > 1)::INT)" if has_conv else "NULL"} AS multi_turn_share,
                {content},
@@ -196,7 +194,6 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
                any_value(p.peers) AS payment_peers, ln(1 + any_value(p.peers)) AS shared_payment,
                any_value(ap.peers) AS address_peers, ln(1 + any_value(ap.peers)) AS shared_address
         FROM _req a
-        LEFT JOIN params pu USING (account)
         {"LEFT JOIN convs cs ON cs.conv = a.conv" if has_conv else ""}
         LEFT JOIN gap_stats g USING (account) LEFT JOIN flat f USING (account)
         LEFT JOIN pay p ON p.payment = a.payment
@@ -215,7 +212,8 @@ def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
     def share(rule: str) -> str:
         return f"avg({quote('rule:' + rule)}::INT)" if rule in names else "NULL"
 
-    con.register("_kw", taxonomy.keyword_table())
+    con.register("_kw", taxonomy.keyword_table())  # capability areas: descriptive only (campaign attribution)
+    con.register("_topics", topics.breadth(con))
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _content_stats AS
@@ -232,9 +230,11 @@ def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
                    {share("llm_agent_narration_harness")} AS agent_harness_share
             FROM _content GROUP BY account)
         SELECT * FROM hits LEFT JOIN templates USING (account) LEFT JOIN areas USING (account)
+            LEFT JOIN _topics USING (account)
         """
     )
     con.unregister("_kw")
+    con.unregister("_topics")
 
 
 def _pivot_sql() -> str:

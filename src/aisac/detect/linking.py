@@ -32,8 +32,8 @@ FAMILIES: dict[str, tuple[float, str]] = {
         "SELECT account, block AS value FROM _req GROUP BY ALL HAVING count(*) >= 3 AND count(*) >= 0.1 * any_value(n)",
     ),
     "client": (0.5, "SELECT DISTINCT account, ua AS value FROM _req WHERE ua IS NOT NULL"),
-    "system_prompt": (
-        0.6,
+    "system_prompt": (  # a harness prompt copied across accounts is as telling as a shared card
+        1.0,
         "SELECT DISTINCT account, system_prompt::VARCHAR AS value FROM _content WHERE system_prompt IS NOT NULL",
     ),
     "template": (

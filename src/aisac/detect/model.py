@@ -18,6 +18,27 @@ import numpy as np
 
 STAGE2 = ("stage1_logit", "community_size_log", "community_evidence", "link_strength", "lockstep_partners_log")
 GROUPS = ("text", "payment", "address", "signup")  # optional evidence; "base" is always there
+#: Features whose direction is known before any data: more of them can only add suspicion. Training keeps
+#: their weights at or above zero, so an artefact of the training population (simulated evaluation labs that
+#: burst at a release, say) cannot teach the model that early adoption or a shared card clears an account.
+NON_NEGATIVE = frozenset(
+    {
+        "new_model_early",
+        "coercion_share",
+        "harvest_share",
+        "agent_harness_share",
+        "topic_breadth",
+        "shared_payment",
+        "shared_address",
+        "hour_flatness",
+        "account_youth",
+        "extraction_share",
+        "stage1_logit",
+        "community_evidence",
+        "link_strength",
+        "lockstep_partners_log",
+    }
+)
 
 
 def profile_key(groups: set[str]) -> str:
@@ -54,8 +75,17 @@ class Stage:
         scale = np.nanstd(x, axis=0)
         scale = np.where((scale == 0) | np.isnan(scale), 1.0, scale)
         stage = cls(features, mean.tolist(), scale.tolist(), [0.0] * len(features), 0.0)
-        lr = LogisticRegression(C=c, max_iter=2000).fit(stage.standardise(x), y, sample_weight=weight)
-        stage.coef, stage.intercept = lr.coef_[0].tolist(), float(lr.intercept_[0])
+        z = stage.standardise(x)
+        free = np.ones(len(features), dtype=bool)
+        while True:  # drop a known-direction feature that came out negative, refit (at most once per feature)
+            lr = LogisticRegression(C=c, max_iter=2000).fit(z[:, free], y, sample_weight=weight)
+            coef = np.zeros(len(features))
+            coef[free] = lr.coef_[0]
+            wrong = [i for i, f in enumerate(features) if f in NON_NEGATIVE and coef[i] < 0]
+            if not wrong:
+                break
+            free[wrong] = False
+        stage.coef, stage.intercept = coef.tolist(), float(lr.intercept_[0])
         return stage
 
 

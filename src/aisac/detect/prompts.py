@@ -15,6 +15,12 @@ SYSTEM_TEXT = (
     f"CASE WHEN json_extract_string({MESSAGES}, '$[0].role') = 'system' "
     f"THEN json_extract_string({MESSAGES}, '$[0].parts[0].content') END"
 )
+#: The first user turn's text: what a conversation is about (later turns are follow-ups on the same subject).
+FIRST_USER_TEXT = (
+    f"CASE WHEN json_extract_string({MESSAGES}, '$[0].role') = 'system' "
+    f"THEN json_extract_string({MESSAGES}, '$[1].parts[0].content') "
+    f"ELSE json_extract_string({MESSAGES}, '$[0].parts[0].content') END"
+)
 #: Every message part's text, decoded, one per line: what text rules (Sigma `contains`) match against.
 DECODED = f"array_to_string(json_extract_string({MESSAGES}, '$[*].parts[*].content'), chr(10))"
 #: Number of turns the request carries (multi-turn chats carry history).

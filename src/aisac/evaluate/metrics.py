@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from aisac.detect.base import Findings
 from aisac.logs.reader import Log
-from aisac.simulate.personas import HEAVY_BENIGN
+from aisac.simulate.families import HEAVY_BENIGN
 
 #: Any benign account averaging this many requests per active day also counts as heavy.
 HEAVY_PER_DAY = 200

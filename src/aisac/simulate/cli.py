@@ -9,8 +9,9 @@ import typer
 
 from aisac.console import console, out, progress
 from aisac.logs.writer import FORMATS
+from aisac.simulate.families import BENIGN_STEPS, FAMILIES
+from aisac.simulate.families import family as family_of
 from aisac.simulate.generator import parse_mix, simulate, write
-from aisac.simulate.personas import BENIGN, CAMPAIGNS
 
 
 def command(
@@ -20,22 +21,31 @@ def command(
     scale: float = typer.Option(1.0, min=0.001, help="Account-count multiplier (1.0 is about 1M requests a week)."),
     mix: str = typer.Option("", help="Campaigns to run, e.g. 'hydra_cot=2,pivot=1' (default: one of each kind)."),
     fmt: str = typer.Option("parquet", "--format", help=f"Log container: {', '.join(FORMATS)}."),
+    family: str = typer.Option("default", help=f"Generator family: {', '.join(FAMILIES)}."),
     labs: int = typer.Option(None, "--labs", min=1, max=6,
                              help="Simulate this many labs in one world (DIR/lab-a/, ..., DIR/operators.csv)."),
 ) -> None:
     """Simulate one lab's traffic: benign personas (hard negatives included) and distillation campaigns."""
     if labs is not None:
+        if family != "default" or mix:
+            console.print("[red]error:[/red] --labs builds its own world from the default family; drop --family/--mix")
+            raise typer.Exit(2)
         _labs(out_dir, labs, days, seed, scale, fmt)
         return
     try:
-        campaigns = parse_mix(mix) if mix else None
+        kinds = family_of(family).kinds
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] --family: {exc}")
+        raise typer.Exit(2) from None
+    try:
+        campaigns = parse_mix(mix, family) if mix else None
     except ValueError as exc:
         console.print(f"[red]error:[/red] --mix: {exc}")
         raise typer.Exit(2) from None
     start = time.perf_counter()
-    steps = len(BENIGN) + (sum(campaigns.values()) if campaigns else len(CAMPAIGNS))
+    steps = BENIGN_STEPS[family] + (sum(campaigns.values()) if campaigns else len(kinds))
     with progress("simulating", steps) as advance:
-        sim = simulate(days, seed, scale, mix=campaigns, step=lambda name: advance(1, name))
+        sim = simulate(days, seed, scale, mix=campaigns, step=lambda name: advance(1, name), family=family)
     paths = write(sim, out_dir, fmt)
     seconds = time.perf_counter() - start
     out.print(f"{sim.log.num_rows:,} requests from {sim.labels.num_rows:,} accounts in {len(paths)} files "

@@ -14,8 +14,9 @@ import pyarrow.compute as pc
 
 from aisac.logs import schema
 from aisac.logs.writer import time_columns_of, write_table
+from aisac.simulate.families import family as family_of
 from aisac.simulate.lab import DAY_US, Lab
-from aisac.simulate.personas import BENIGN, CAMPAIGNS
+from aisac.simulate.personas import CAMPAIGNS
 from aisac.simulate.phases import FILE_NAME as PHASES_FILE
 from aisac.simulate.phases import campaign_phases, write_phases
 
@@ -37,13 +38,14 @@ class Simulation:
     phases: pa.Table
 
 
-def parse_mix(spec: str) -> dict[str, int]:
+def parse_mix(spec: str, family: str = "default") -> dict[str, int]:
     """`hydra_cot=2,pivot=1` -> {"hydra_cot": 2, "pivot": 1}; a bare kind counts once."""
     mix: dict[str, int] = {}
+    kinds = family_of(family).kinds
     for item in filter(None, (p.strip() for p in spec.split(","))):
         kind, _, count = item.partition("=")
-        if kind not in CAMPAIGNS:
-            raise ValueError(f"unknown campaign kind {kind!r}; known: {', '.join(CAMPAIGNS)}")
+        if kind not in kinds:
+            raise ValueError(f"unknown campaign kind {kind!r}; known: {', '.join(kinds)}")
         if count and not count.isdigit():
             raise ValueError(f"campaign count for {kind!r} must be a whole number, got {count!r}")
         mix[kind] = mix.get(kind, 0) + (int(count) if count else 1)
@@ -51,26 +53,19 @@ def parse_mix(spec: str) -> dict[str, int]:
 
 
 def simulate(days: int = 7, seed: int = 0, scale: float = 1.0, *, start: datetime = DEFAULT_START,
-             mix: Mapping[str, int] | None = None, step: Callable[[str], None] | None = None) -> Simulation:
-    """Generate the traffic; deterministic for a seed. `step` is told the name of each persona as it runs."""
+             mix: Mapping[str, int] | None = None, step: Callable[[str], None] | None = None,
+             family: str = "default") -> Simulation:
+    """Generate the traffic; deterministic for a seed. `step` is told the name of each persona as it runs;
+    `family` picks the generator family (see `aisac.simulate.families`)."""
     if days < 1:
         raise ValueError("days must be at least 1")
     if scale <= 0:
         raise ValueError("scale must be positive")
     lab = Lab(np.random.default_rng(seed), int(start.timestamp() * 1_000_000), days,
               np.random.default_rng([seed, SIDE_STREAM]))
-    for persona in BENIGN:
-        if step:
-            step(persona.__name__)
-        persona(lab, scale)
-    number = 1
-    for kind, count in (DEFAULT_MIX if mix is None else mix).items():
-        for _ in range(count):
-            if step:
-                step(kind)
-            CAMPAIGNS[kind](lab, scale, number)
-            number += 1
-    log, labels = lab.table(), lab.labels()
+    chosen = family_of(family)
+    chosen.populate(lab, scale, dict.fromkeys(chosen.kinds, 1) if mix is None else mix, step)
+    log, labels = chosen.quirks(lab.table()), lab.labels()
     return Simulation(log, labels, campaign_phases(log, labels, lab.takeovers()))
 
 
