@@ -15,9 +15,11 @@ Each kind of evidence gives a pair of campaigns a strength in [0, 1):
 
 A pair's score sums the kinds by weight within three groups, each capped at `GROUP_CAP` (infrastructure:
 exits, blocks, ASNs; identity: clients, mail; content: prompts, harness) plus payments uncapped. A link needs
-`LINK`: with the cap below it, no one group suffices: it takes two kinds of evidence that agree, or a payment
-match. Clusters are the connected components of the links; a cluster's confidence is that of its weakest
-necessary link (the weakest edge of its maximum spanning tree).
+`LINK` and corroboration: with the cap below it no one group suffices, and a second group must add at least
+`CORROBORATION` (two unrelated operators who run the same public template over the same public questions agree
+on content; they do not also share exits), unless payments alone reach `LINK`. Clusters are the connected
+components of the links; a cluster's confidence is that of its weakest necessary link (the weakest edge of its
+maximum spanning tree).
 
 Candidate pairs come from inverted indexes (campaigns sharing a value) and MinHash LSH banding, never from all
 pairs: values or bands that more than `MAX_CARRIERS` campaigns share are generic and link no one.
@@ -50,6 +52,7 @@ SKETCH_KINDS: dict[str, tuple[float, str]] = {"prompt_sketch": (1.0, "content"),
 PAYMENT_WEIGHT = 1.5
 GROUP_CAP = 0.8
 LINK = 1.0
+CORROBORATION = 0.3  # what a second group must add at least
 MAX_CARRIERS = 200
 #: Values less specific than this link no one: an exit some customers also use (or that many campaigns carry)
 #: is the kind of evidence the discount exists for, and skipping it keeps candidate pairs few.
@@ -231,6 +234,7 @@ class Links:
     a: np.ndarray
     b: np.ndarray
     score: np.ndarray
+    linked: np.ndarray  # score >= LINK and corroborated (see `correlate`)
     strength: dict[str, np.ndarray]
 
 
@@ -249,7 +253,7 @@ def score_pairs(recs: Sequence[CampaignRecord], payments: Iterable[tuple[str, st
     pa_list = [c.row for c in cands] + [_lsh_pairs(s)[0] for s, _ in sketches.values()]
     pb_list = [c.col for c in cands] + [_lsh_pairs(s)[1] for s, _ in sketches.values()]
     if n < 2:
-        return Links(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), {})
+        return Links(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool), {})
     key = np.unique(np.concatenate(pa_list).astype(np.int64) * n + np.concatenate(pb_list).astype(np.int64))
     a, b = key // n, key % n
     strength = {kind: np.asarray(m[a, b]).ravel() for kind, m in mats.items()}
@@ -258,10 +262,14 @@ def score_pairs(recs: Sequence[CampaignRecord], payments: Iterable[tuple[str, st
     groups: dict[str, np.ndarray] = {}
     for kind, (weight, group) in (VALUE_KINDS | SKETCH_KINDS).items():
         groups[group] = groups.get(group, np.zeros(len(a))) + weight * strength[kind]
-    score = sum(np.minimum(g, GROUP_CAP) for g in groups.values())
+    capped = [np.minimum(g, GROUP_CAP) for g in groups.values()]
+    score = np.asarray(sum(capped), float)
+    corroborated = sum((g >= CORROBORATION).astype(int) for g in capped) >= 2
     if "payments" in strength:
-        score = score + PAYMENT_WEIGHT * strength["payments"]
-    return Links(a, b, np.asarray(score, float), strength)
+        paid = PAYMENT_WEIGHT * strength["payments"]
+        score = score + paid
+        corroborated |= paid >= LINK
+    return Links(a, b, score, (score >= LINK) & corroborated, strength)
 
 
 def correlate(recs: Sequence[CampaignRecord], payments: Iterable[tuple[str, str, int]] = ()) -> list[Cluster]:
@@ -271,7 +279,7 @@ def correlate(recs: Sequence[CampaignRecord], payments: Iterable[tuple[str, str,
     if n == 0:
         return []
     links = score_pairs(recs, payments)
-    keep = links.score >= LINK
+    keep = links.linked
     a, b, s = links.a[keep], links.b[keep], links.score[keep]
     graph = sparse.csr_matrix((s, (a, b)), shape=(n, n))
     count, label = csgraph.connected_components(graph, directed=False)
