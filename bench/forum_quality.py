@@ -58,7 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--scale", type=float, default=0.1)
-    parser.add_argument("--out", type=Path, default=Path("bench/out/forum_quality.json"))
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out" / "forum_quality.json")
     args = parser.parse_args()
     results = []
     for seed in args.seeds:
@@ -69,7 +69,8 @@ def main() -> None:
             e = r[method]
             ops = ", ".join(f"{op} {v['largest_share']:.2f}{'' if v['reaches_all'] else ' (not all labs)'}"
                             for op, v in e["crossing"].items())
-            print(f"seed {seed} {method:8s} clusters {e['clusters']:3d} impurity {e['impurity']:.4f} | {ops}")
+            print(f"seed {seed} {method:8s} clusters {e['clusters']:3d} impurity {e['impurity']:.4f} | {ops}",
+                  flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
 

@@ -58,6 +58,10 @@ def _world():
     for i, lab in ((7, "lab-a"), (8, "lab-b"), (9, "lab-c")):
         recs.append(_rec(i, lab, [f"100.64.{i}.{k}" for k in range(5)], vpn=vpn,
                          prompts=[f"{x} {template}" for x in _questions(100 + i)]))
+    # the rest of what the forum reads: specificity is measured against a population of campaigns
+    for i in range(10, 40):
+        recs.append(_rec(i, f"lab-{'abc'[i % 3]}", [f"172.16.{i}.{k}" for k in range(5)], client=f"tool/{i % 4}",
+                         prompts=[f"{x} {template}" for x in _questions(200 + i, 50)]))
     return recs
 
 
