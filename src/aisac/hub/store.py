@@ -103,8 +103,7 @@ def ingest(
                 )
             )
             continue
-        as_group = WORKING_GROUP_ID in (obj.get("id"), obj.get("created_by_ref"))
-        if problem is None and as_group and member.role != "chair":
+        if problem is None and member.role != "chair" and WORKING_GROUP_ID in (obj["id"], obj.get("created_by_ref")):
             problem = f"{obj['id']}: only a chair may publish as the working group (rule: hub: working group)"
         if problem is not None:
             failures.append(_entry(obj, str(problem)))
