@@ -15,9 +15,10 @@ Each kind of evidence gives a pair of campaigns a strength in [0, 1):
 
 A pair's score sums the kinds by weight within three groups, each capped at `GROUP_CAP` (infrastructure:
 exits, blocks, ASNs; identity: clients, mail; content: prompts, harness) plus payments uncapped. A link needs
-`LINK` and corroboration: with the cap below it no one group suffices, and a second group must add at least
-`CORROBORATION` (two unrelated operators who run the same public template over the same public questions agree
-on content; they do not also share exits), unless payments alone reach `LINK`. Clusters are the connected
+`LINK` and corroboration: with the cap below it no one group suffices, and the groups besides the strongest
+must add `CORROBORATION` together, each counting only from `MIN_GROUP` (two unrelated operators who run the same
+public template over the same public questions agree on content, and a little on common tools; they do not also
+share exits), unless payments alone reach `LINK`. Clusters are the connected
 components of the links; a cluster's confidence is that of its weakest necessary link (the weakest edge of its
 maximum spanning tree).
 
@@ -52,7 +53,8 @@ SKETCH_KINDS: dict[str, tuple[float, str]] = {"prompt_sketch": (1.0, "content"),
 PAYMENT_WEIGHT = 1.5
 GROUP_CAP = 0.8
 LINK = 1.0
-CORROBORATION = 0.3  # what a second group must add at least
+CORROBORATION = 0.3  # what the groups besides the strongest must add together
+MIN_GROUP = 0.15  # ... each counting only from this much (one weakly specific value is not corroboration)
 MAX_CARRIERS = 200
 #: Values less specific than this link no one: an exit some customers also use (or that many campaigns carry)
 #: is the kind of evidence the discount exists for, and skipping it keeps candidate pairs few.
@@ -256,15 +258,16 @@ def score_pairs(recs: Sequence[CampaignRecord], payments: Iterable[tuple[str, st
         return Links(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool), {})
     key = np.unique(np.concatenate(pa_list).astype(np.int64) * n + np.concatenate(pb_list).astype(np.int64))
     a, b = key // n, key % n
-    strength = {kind: np.asarray(m[a, b]).ravel() for kind, m in mats.items()}
+    strength = {kind: np.asarray(m[a, b]).ravel() if len(a) else np.zeros(0) for kind, m in mats.items()}
     for kind, (s, w) in sketches.items():
         strength[kind] = _sketch_strength(s, w, a, b)
     groups: dict[str, np.ndarray] = {}
     for kind, (weight, group) in (VALUE_KINDS | SKETCH_KINDS).items():
         groups[group] = groups.get(group, np.zeros(len(a))) + weight * strength[kind]
-    capped = [np.minimum(g, GROUP_CAP) for g in groups.values()]
-    score = np.asarray(sum(capped), float)
-    corroborated = sum((g >= CORROBORATION).astype(int) for g in capped) >= 2
+    capped = np.stack([np.minimum(g, GROUP_CAP) for g in groups.values()])
+    score = capped.sum(axis=0)
+    counted = np.where(capped >= MIN_GROUP, capped, 0.0)
+    corroborated = counted.sum(axis=0) - counted.max(axis=0) >= CORROBORATION
     if "payments" in strength:
         paid = PAYMENT_WEIGHT * strength["payments"]
         score = score + paid
