@@ -20,10 +20,10 @@ from pathlib import Path
 
 import duckdb
 
+from aisac.contract.labels import read_labels
 from aisac.detect.registry import make
 from aisac.detect.sigma.engine import load_rules
 from aisac.evaluate.harness import run
-from aisac.evaluate.labels import read_labels
 from aisac.logs.reader import read_log
 from aisac.simulate.generator import simulate, write
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from aisac.contract.labels import read_labels
 from aisac.detect.distill import DistillationDetector
 from aisac.detect.model import Model, profile_key
 from aisac.detect.sigma.engine import load_rules
 from aisac.detect.volume import VolumeDetector
-from aisac.evaluate.labels import read_labels
 from aisac.evaluate.metrics import evaluate
 from aisac.logs.reader import read_log
 from aisac.simulate.families import FAMILIES
@@ -38,7 +38,7 @@ TEST_SEED = 2001
 
 def kind_grouping(findings, labels) -> dict[str, float]:
     """Per campaign kind: the share of same-campaign account pairs that were put in one found campaign."""
-    truth = {r["account_id"]: r for r in labels.to_pylist() if r["label"] == "distillation"}
+    truth = {a: r for a, r in labels.items() if r.label == "distillation"}
     found = dict(zip(findings.accounts["account_id"].to_pylist(), findings.accounts["campaign"].to_pylist(),
                      strict=True))
     cells: Counter = Counter()
@@ -47,10 +47,10 @@ def kind_grouping(findings, labels) -> dict[str, float]:
     for account, row in truth.items():
         if account not in found:
             continue
-        sizes[row["campaign"]] += 1
-        kind_of[row["campaign"]] = row["persona"]
+        sizes[row.campaign] += 1
+        kind_of[row.campaign] = row.persona
         if found[account]:
-            cells[(row["campaign"], found[account])] += 1
+            cells[(row.campaign, found[account])] += 1
     together: Counter = Counter()
     pairs: Counter = Counter()
     for campaign, n in sizes.items():

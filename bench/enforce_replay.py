@@ -30,8 +30,9 @@ from pathlib import Path
 
 import duckdb
 
+from aisac.contract.labels import read_labels
 from aisac.enforce import Guard, load_policy
-from aisac.enforce.evaluation import evaluate, phases_beside, read_campaign_phases, read_labels
+from aisac.enforce.evaluation import evaluate, phases_beside, read_campaign_phases
 from aisac.enforce.replay import replay
 
 PEOPLE = ("hobbyist", "developer", "team_member")

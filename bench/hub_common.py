@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,11 +12,13 @@ from typing import Any
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests.support
+
+from aisac.contract.stix import TAXII_MEDIA_TYPE as TAXII
 from aisac.hub.db import make_engine, migrate
-from aisac.hub.devserver import Credentials, HubProcess, enrol
+from tests.support.hubserver import Credentials, HubProcess, enrol
 
 OUT = Path(__file__).parent / "out"
-TAXII = "application/taxii+json;version=2.1"
 
 
 @contextmanager

@@ -12,10 +12,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from aisac.hub.admin import add_collection
-from aisac.hub.devserver import create_database, postgres_cluster
-from aisac.hub.loadtest import mixed_load
 from aisac.hub.members import ROLES
 from hub_common import bench_hub, save
+from tests.support.hubload import mixed_load
+from tests.support.hubserver import create_database, postgres_cluster
 
 
 def main() -> None:

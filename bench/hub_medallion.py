@@ -19,10 +19,10 @@ from pathlib import Path
 
 from taxii2client.v21 import Collection, as_pages
 
-from aisac.hub.devserver import free_port, wait_port
-from aisac.hub.loadtest import synthetic_objects
 from aisac.intel.client import Hub, collection_url
 from hub_common import TAXII, bench_hub, save
+from tests.support.hubload import synthetic_objects
+from tests.support.hubserver import free_port, wait_port
 
 
 def medallion_config(workdir: Path, port: int, collection_id: str) -> Path:

@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from aisac.hub.loadtest import MIX, synthetic_objects
 from aisac.intel.client import Hub, collection_url, push
 from hub_common import bench_hub, client, page_through, save, summary
+from tests.support.hubload import MIX, synthetic_objects
 
 
 def main() -> None:

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from aisac.contract.labels import read_labels
 from aisac.detect import features as F
 from aisac.detect.distill import analyse
 from aisac.detect.linking import link
 from aisac.detect.model import GROUPS, STAGE2, Model, Profile, Stage, profile_key, sigmoid
 from aisac.detect.sigma.engine import load_rules
-from aisac.evaluate.labels import read_labels
 from aisac.logs.reader import read_log
 from aisac.simulate.families import HEAVY_BENIGN
 from aisac.simulate.generator import simulate, write
@@ -87,11 +87,11 @@ def load_run(out: Path, rules) -> Run:
     """Read and analyse a week written by `aisac simulate --out` (log/ and labels.csv)."""
     log = read_log([out / "log"])
     analysis = analyse(log, rules)
-    labels = {r["account_id"]: r for r in read_labels(out / "labels.csv").to_pylist()}
+    labels = read_labels(out / "labels.csv")
     ids = analysis.accounts["account_id"].to_pylist()
-    y = np.array([labels[a]["label"] == "distillation" for a in ids])
-    w = np.array([HEAVY_WEIGHT if labels[a]["persona"] in HEAVY_BENIGN else 1.0 for a in ids])
-    return Run(log, analysis, y, w, np.array([labels[a]["persona"] for a in ids]))
+    y = np.array([labels[a].label == "distillation" for a in ids])
+    w = np.array([HEAVY_WEIGHT if labels[a].persona in HEAVY_BENIGN else 1.0 for a in ids])
+    return Run(log, analysis, y, w, np.array([labels[a].persona for a in ids]))
 
 
 def load_runs(spec, rules, tmp: Path, family: str = "default") -> list[Run]:

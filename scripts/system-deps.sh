@@ -6,6 +6,8 @@ check() { command -v "$1" >/dev/null 2>&1 || [ -x "$2" ] || need+=("$3"); }
 # command  fallback-path  debian-package
 check pg_ctl "$(ls -d /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | head -n1)" postgresql
 check redis-server /usr/bin/redis-server redis-server
+check chromium /usr/bin/chromium chromium  # the analyst pages' browser tests (Playwright drives it)
+check pdftoppm /usr/bin/pdftoppm poppler-utils  # PNG renders of the quarterly report's PDF pages
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "missing Debian packages: ${need[*]} (run as root, or install them; tests that need them are skipped)" >&2

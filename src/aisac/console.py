@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -27,3 +29,15 @@ def progress(description: str, total: float | None = None) -> Iterator:
             bar.update(task, advance=n, description=f"{description}: {label}" if label else description)
 
         yield advance
+
+
+#: Exit codes of every command (docs/cli.md): done; done but something was found or nothing usable was left
+#: (a refused push, `--strict`); bad usage or input, nothing done.
+EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def fail(error: object, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    """Print `error: MESSAGE` on stderr verbatim (no markup, no wrapping: `FILE:LINE [field]: rule` stays
+    intact) and end the command with `code`."""
+    console.print(f"error: {error}", style="red", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)

@@ -7,11 +7,11 @@ from pathlib import Path
 import typer
 
 from aisac.console import out, progress
-from aisac.detect.cli import summary, write_findings
+from aisac.contract.labels import read_labels
+from aisac.detect.publish import summary, write_findings
 from aisac.detect.registry import DETECTORS, make
 from aisac.detect.sigma.engine import load_rules
 from aisac.evaluate import harness, render
-from aisac.evaluate.labels import read_labels
 from aisac.logs.reader import read_log
 from aisac.simulate.generator import simulate, write
 
@@ -45,9 +45,9 @@ def command(
     out.print(summary(findings.campaigns))
     if findings.campaigns:
         top = findings.campaigns[0]
-        out.print(f"[bold]Why {top['id']} was flagged[/bold] ({top['account_count']} accounts, "
-                  f"{top['requests']:,} requests):")
-        for reason in top["reasons"]:
+        out.print(f"[bold]Why {top.id} was flagged[/bold] ({top.account_count} accounts, "
+                  f"{top.requests:,} requests):")
+        for reason in top.reasons:
             out.print(f"  - {reason}", highlight=False)
     out.print(f"Files: log {out_dir / 'log'}, labels {out_dir / 'labels.csv'}, "
               f"evaluation {harness.save(evals, out_dir)}, findings {out_dir / 'detect'} "

@@ -11,9 +11,10 @@ from stix2validator import validate_file, validate_instance
 from typer.testing import CliRunner
 
 from aisac.cli import app
+from aisac.contract.findings import read_campaigns
+from aisac.contract.labels import read_labels
 from aisac.detect.distill import DistillationDetector, evidence_groups
 from aisac.evaluate.harness import run
-from aisac.evaluate.labels import read_labels
 from aisac.logs.reader import read_log
 
 runner = CliRunner()
@@ -85,6 +86,10 @@ def test_campaigns_carry_attribution_and_reasons(detected):
         assert {"AML.T0024.002", "AML.T0040"} <= {t["id"] for t in c["atlas_techniques"]}
     biggest = campaigns[0]
     assert "AML.T0021" in {t["id"] for t in biggest["atlas_techniques"]}
+    # the fixed contract: each campaign's stix_id is its campaign object in bundle.json, read back alike
+    in_bundle = {o["id"]: o for o in json.loads((out / "bundle.json").read_text())["objects"]}
+    assert all(in_bundle[c["stix_id"]]["type"] == "campaign" for c in campaigns)
+    assert [c.stix_id for c in read_campaigns(out / "campaigns.json")] == [c["stix_id"] for c in campaigns]
     assert any("linked pairs" in r for r in biggest["reasons"])
 
 

@@ -7,8 +7,9 @@ import json
 from typer.testing import CliRunner
 
 from aisac.cli import app as cli
+from aisac.contract.labels import read_labels
 from aisac.enforce import Guard
-from aisac.enforce.evaluation import evaluate, read_campaign_phases, read_labels
+from aisac.enforce.evaluation import evaluate, read_campaign_phases
 from aisac.enforce.policy import parse_policy
 from aisac.enforce.replay import replay
 
@@ -82,7 +83,7 @@ def test_replay_cli_reads_the_phases_beside_the_labels_and_rejects_bad_ones(tmp_
     phases.write_text("account_id,campaign,campaign_from\naged-0,C1-aged,yesterday\n")
     res = CliRunner().invoke(cli, args, env={"COLUMNS": "250"})
     assert res.exit_code == 2
-    assert "campaign_phases.csv:2: campaign_from: expected an RFC 3339 time" in res.output.replace("\n", "")
+    assert "campaign_phases.csv:2 [campaign_from]: expected an RFC 3339 time" in res.output.replace("\n", "")
 
     phases.write_text(f"account_id,campaign,campaign_from\nperson-1,C1-aged,{iso(SWITCH)}\n")
     res = CliRunner().invoke(cli, args, env={"COLUMNS": "250"})

@@ -6,10 +6,11 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from aisac.contract.findings import FindingsError
 from aisac.enforce import Action, Guard, load_policy
 from aisac.enforce.links import FLAGGED
 from aisac.enforce.policy import parse_policy
-from aisac.enforce.seed import SeedError, load_seed
+from aisac.enforce.seed import load_seed
 
 from .helpers import T0, Traffic, iso, messages
 
@@ -338,7 +339,7 @@ def test_seed_from_detector_output_flags_from_the_first_request(tmp_path) -> Non
     assert guard.decide({"account.id": "bad-1", "time": T0}).outcome == "blocked"
     assert guard.decide({"account.id": "ok-1", "time": T0}).action == Action.ALLOW
     (tmp_path / "bad.csv").write_text("account_id,score,flagged\nx,high,true\n")
-    with pytest.raises(SeedError, match=r"bad.csv:2: score"):
+    with pytest.raises(FindingsError, match=r"bad.csv:2 \[score\]: expected a number"):
         load_seed(tmp_path / "bad.csv")
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from aisac.cli import app as cli
 from aisac.enforce import Action, Guard, load_policy
 from aisac.enforce.appeals import AppealDesk, AppealError
-from aisac.enforce.policy import Range, Rule, When
+from aisac.enforce.policy import PolicyRule, Range, When
 from aisac.enforce.server import create_app
 
 from .helpers import T0, ServerThread, Traffic, iso
@@ -25,7 +25,7 @@ STRICT = load_policy().model_copy(
     update={
         "rules": [
             *load_policy().rules,
-            Rule(name="burned-link", action=Action.DEGRADE, when=When(campaign_score=Range(gte=0.9))),
+            PolicyRule(name="burned-link", action=Action.DEGRADE, when=When(campaign_score=Range(gte=0.9))),
         ]
     }
 )

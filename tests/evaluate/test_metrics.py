@@ -9,13 +9,14 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from aisac.contract.labels import read_labels
 from aisac.detect.base import Findings
-from aisac.evaluate.labels import read_labels
 from aisac.evaluate.metrics import evaluate
 from aisac.logs.reader import read_log
 from tests.conftest import line, record
 
-# Truth: campaign C1 = c1a, c1b, c1c; campaign C2 = c2a, c2b; benign b1, b4 (hobbyists), b2 (support_bot, heavy).
+# Truth: campaign C1 = c1a, c1b, c1c; campaign C2 = c2a, c2b; benign b1, b4 (hobbyists), b2 (support_bot).
+# b2 sends twice as many requests as anyone: the top 1% of benign accounts by volume, so heavy.
 LABELS = """account_id,label,persona,campaign
 c1a,distillation,hydra_cot,C1
 c1b,distillation,hydra_cot,C1
@@ -28,6 +29,7 @@ b4,benign,hobbyist,
 """
 ACCOUNTS = ("c1a", "c1b", "c1c", "c2a", "c2b", "b1", "b2", "b4")
 HOURS = (1, 2, 3, 4)  # every account sends one request at each of these hours of 2026-04-06
+BUSY = (1.5, 2.5, 3.5, 4.5)  # and b2 one more at each of these
 
 
 def at(hour: float) -> datetime:
@@ -38,7 +40,8 @@ def at(hour: float) -> datetime:
 def case(tmp_path_factory):
     tmp: Path = tmp_path_factory.mktemp("eval")
     (tmp / "log.jsonl").write_text("".join(
-        line(record({"account.id": a, "time": at(h).isoformat()})) + "\n" for a in ACCOUNTS for h in HOURS))
+        line(record({"account.id": a, "time": at(h).isoformat()})) + "\n"
+        for a in ACCOUNTS for h in HOURS + (BUSY if a == "b2" else ())))
     (tmp / "labels.csv").write_text(LABELS)
     # Flagged: c1a at 02:30 (F1), c1b at 00:00 (F1), c2a at 05:00 (F1), b2 at 03:00 (F2); the rest not.
     flags = {"c1a": ("F1", at(2.5)), "c1b": ("F1", at(0)), "c2a": ("F1", at(5)), "b2": ("F2", at(3))}

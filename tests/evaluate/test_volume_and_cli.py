@@ -65,4 +65,4 @@ def test_evaluate_cli_rejects_unknown_detector_and_bad_labels(logfile, tmp_path)
     assert result.exit_code == 2 and "unknown detector 'magic'; known: distill, volume" in text
     labels.write_text("account_id,label,persona,campaign\nbig,maybe,x,\n")
     result = runner.invoke(app, ["evaluate", "--logs", str(logfile), "--labels", str(labels)])
-    assert result.exit_code == 2 and f"{labels}:2: label must be one of" in " ".join(result.output.split())
+    assert result.exit_code == 2 and f"{labels}:2 [label]: must be one of" in " ".join(result.output.split())

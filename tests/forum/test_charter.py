@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from aisac.cli import app
 from aisac.hub.charter import WORKING_GROUP_ID, CharterError, add_months, parse_charter
 from aisac.hub.db import make_engine, migrate
-from aisac.hub.devserver import HubProcess, enrol
+from tests.support.hubserver import HubProcess, enrol
 
 CHARTER = {
     "name": "Forum technical working group",

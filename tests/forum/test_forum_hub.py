@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from aisac.cli import app
+from aisac.contract.signing import generate_key, load_public_raw
+from aisac.contract.stix import TLP2_IDS, Tlp
 from aisac.hub.charter import WORKING_GROUP_ID
 from aisac.hub.members import set_public_key
-from aisac.hub.tlp import TLP2_IDS, Tlp
 from aisac.intel.client import Hub, fetch, push, read_objects
-from aisac.intel.signing import generate_key, load_public_raw
 
 LABS = {"lab-a": "openai", "lab-b": "anthropic", "lab-c": "google"}
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import stix2
 
-from aisac.hub.tlp import RECIPIENTS_PROPERTY
+from aisac.contract.stix import RECIPIENTS_PROPERTY
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

@@ -9,11 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stixdata import indicator
 
+from aisac.contract.signing import load_private, sign_objects
+from aisac.contract.stix import TAXII_MEDIA_TYPE as TAXII
 from aisac.hub.members import add_member
-from aisac.hub.testing import MAX_CONTENT_LENGTH
-from aisac.intel.signing import load_private, sign_objects
-
-TAXII = "application/taxii+json;version=2.1"
+from tests.support.hubfixtures import MAX_CONTENT_LENGTH
 
 
 @pytest.fixture

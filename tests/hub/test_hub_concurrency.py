@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from aisac.hub.loadtest import mixed_load
+from tests.support.hubload import mixed_load
 
 WRITERS, ENVELOPES, PER_ENVELOPE = ["openai", "anthropic", "google", "chair"], 8, 25
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from stixdata import indicator, recipients
 
-from aisac.hub.testing import taxii_collection
-from aisac.hub.tlp import TLP2_IDS, Tlp
+from aisac.contract.stix import TLP2_IDS, Tlp
+from tests.support.hubfixtures import taxii_collection
 
 
 def _ago(hours: float) -> str:

@@ -8,7 +8,7 @@ import time
 from stixdata import indicator
 from taxii2client.v21 import Server, as_pages
 
-from aisac.hub.testing import taxii_collection
+from tests.support.hubfixtures import taxii_collection
 
 
 def test_discovery_and_collections_with_taxii2_client(hub):

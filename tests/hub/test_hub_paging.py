@@ -7,8 +7,8 @@ import json
 from stixdata import indicator
 from taxii2client.v21 import Collection
 
-from aisac.hub.devserver import HubProcess
-from aisac.hub.testing import taxii_collection
+from tests.support.hubfixtures import taxii_collection
+from tests.support.hubserver import HubProcess
 
 
 def test_paging_survives_restarts_between_pages_with_ties(hub):

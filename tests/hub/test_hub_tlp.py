@@ -9,8 +9,8 @@ import pytest
 import stix2
 from stixdata import indicator, recipients
 
-from aisac.hub.testing import taxii_collection
-from aisac.hub.tlp import TLP2_IDS, Tlp
+from aisac.contract.stix import TLP2_IDS, Tlp
+from tests.support.hubfixtures import taxii_collection
 
 EVERYONE = {"openai", "anthropic", "google", "chair", "liaison", "observer"}
 COMMUNITY = EVERYONE - {"observer"}

@@ -1,5 +1,5 @@
 """Fixtures: a real hub process per backend (SQLite, PostgreSQL) with one member per role."""
 
-from aisac.hub.testing import hub, pg_server
+from tests.support.hubfixtures import hub, pg_server
 
 __all__ = ["hub", "pg_server"]

@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aisac.intel.signing import generate_key, load_private, load_public_raw, object_hash, sign_objects, verify
+from aisac.contract.signing import generate_key, load_private, load_public_raw, object_hash, sign_objects, verify
 
 OBJ = {
     "type": "campaign",

@@ -16,15 +16,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from aisac.contract.findings import Campaign
+from aisac.contract.stix import ATLAS, ATLAS_URL, campaign_stix_id
 from aisac.detect import taxonomy
 
-ATLAS = {
-    "AML.T0024.002": ("Extract AI Model", "Exfiltration via AI Inference API: Extract AI Model"),
-    "AML.T0040": ("AI Model Inference API Access", "Access to the model through its public inference API"),
-    "AML.T0021": ("Establish Accounts", "Many accounts opened or bought to spread the extraction"),
-    "AML.T0008.005": ("AI Service Proxies", "Traffic routed through shared proxy exits or resold access"),
-}
-ATLAS_URL = "https://atlas.mitre.org/techniques/{}"
 FAMILY_WORDS = {
     "payment": "share payment cards",
     "address": "share exit addresses",
@@ -85,7 +80,7 @@ def attribute(
     scores: np.ndarray,
     flagged: np.ndarray,
     reasons: list[list[str]],
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
+) -> tuple[list[Campaign], dict[str, str]]:
     """(campaigns with attribution, account -> campaign id) for the flagged accounts."""
     campaign_of: dict[str, str] = {}
     members_of: dict[str, list[str]] = {}
@@ -121,24 +116,25 @@ def attribute(
         ]
         why += [f"members {FAMILY_WORDS[fam]} ({n} linked pairs)" for fam, n in families.most_common()]
         campaigns.append(
-            {
-                "id": cid,
-                "score": float(np.mean([score_of[m] for m in members])),
-                "accounts": members,
-                "account_count": len(members),
-                "requests": f["requests"],
-                "output_tokens": f["output_tokens"],
-                "first_seen": f["first_seen"],
-                "last_seen": f["last_seen"],
-                "address_blocks": f["blocks"],
-                "asns": f["asns"],
-                "payment_fingerprints": f["payments"],
-                "user_agents": f["user_agents"],
-                "models": f["models"],
-                "capability_areas": f.get("areas", []),
-                "atlas_techniques": [{"id": t, "name": ATLAS[t][0], "url": ATLAS_URL.format(t)} for t in techniques],
-                "reasons": why,
-            }
+            Campaign(
+                id=cid,
+                stix_id=campaign_stix_id(cid),
+                score=float(np.mean([score_of[m] for m in members])),
+                accounts=members,
+                account_count=len(members),
+                requests=f["requests"],
+                output_tokens=f["output_tokens"],
+                first_seen=f["first_seen"],
+                last_seen=f["last_seen"],
+                address_blocks=f["blocks"],
+                asns=f["asns"],
+                payment_fingerprints=f["payments"],
+                user_agents=f["user_agents"],
+                models=f["models"],
+                capability_areas=f.get("areas", []),
+                atlas_techniques=[{"id": t, "name": ATLAS[t][0], "url": ATLAS_URL.format(t)} for t in techniques],
+                reasons=why,
+            )
         )
     return campaigns, campaign_of
 

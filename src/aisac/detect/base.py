@@ -7,10 +7,11 @@ Like a scikit-learn estimator: a detector is configured at construction and `det
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 import pyarrow as pa
 
+from aisac.contract.findings import Campaign
 from aisac.logs.reader import Log
 
 #: Columns of `Findings.accounts`; `first_flag_at` is when the evidence first crossed the line (or null).
@@ -31,7 +32,7 @@ class Findings:
     """What a detector concluded: one row per account of the log, and the campaigns it found."""
 
     accounts: pa.Table
-    campaigns: list[dict[str, Any]] = field(default_factory=list)
+    campaigns: list[Campaign] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.accounts = self.accounts.select(ACCOUNT_SCHEMA.names).cast(ACCOUNT_SCHEMA)

@@ -17,29 +17,18 @@ from typing import Any
 import stix2
 
 from aisac.contract import correlation
-from aisac.detect.attribution import ATLAS
-from aisac.detect.sigma.engine import Rule
-from aisac.hub.tlp import NAMES, TLP2_IDS, marking_definition
+from aisac.contract.findings import Campaign
+from aisac.contract.stix import ACCOUNT_COUNT, ATLAS, LEVEL_OF_NAME, TLP2_IDS, marking_definition
+from aisac.contract.stix import stix_id as _id
+from aisac.detect.sigma.engine import SigmaRule
 
-#: TLP 2.0 levels by name, as the hub enforces them (one definition of the markings for the whole project).
-TLP2 = {name: TLP2_IDS[level] for level, name in NAMES.items()}
-_LEVEL = {name: level for level, name in NAMES.items()}
-NAMESPACE = uuid.UUID("7c1f3c55-6c7b-4ad4-8a67-3d7e52a1a001")
-
-
-def _id(kind: str, *parts: str) -> str:
-    """Deterministic ids, so a re-run of the same findings updates rather than duplicates objects."""
-    return f"{kind}--{uuid.uuid5(NAMESPACE, '|'.join(parts))}"
-
-
-def campaign_id(campaign: str) -> str:
-    """The STIX id of a campaign's `campaign` object (campaigns.json `stix_id`)."""
-    return _id("campaign", campaign)
+#: TLP 2.0 levels by name, as the hub enforces them (the shared vocabulary of `aisac.contract.stix`).
+TLP2 = {name: TLP2_IDS[level] for name, level in LEVEL_OF_NAME.items()}
 
 
 def build(
-    campaigns: list[dict[str, Any]],
-    rules: list[Rule],
+    campaigns: list[Campaign],
+    rules: list[SigmaRule],
     *,
     lab: str = "aisac lab",
     tlp: str = "amber",
@@ -81,35 +70,37 @@ def build(
     for c in campaigns:
         objects += _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_patterns)
     objects += [patterns[t] for t in sorted(used_patterns)]
-    if any("evidence" in c for c in campaigns):
+    if any(c.evidence for c in campaigns):
         objects += correlation.definition_objects()
     body = [json.loads(o.serialize()) if hasattr(o, "serialize") else o for o in objects]
-    return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [marking_definition(_LEVEL[tlp]), *body]}
+    marking_object = marking_definition(LEVEL_OF_NAME[tlp])
+    return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [marking_object, *body]}
 
 
-def _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_patterns) -> list[Any]:
+def _campaign_objects(c: Campaign, identity, patterns, rule_by_name, marking, now, used_patterns) -> list[Any]:
     common = {"created_by_ref": identity.id, "object_marking_refs": marking, "created": now, "modified": now}
-    first, last = _time(c["first_seen"]), _time(c["last_seen"])
+    first, last = _time(c.first_seen), _time(c.last_seen)
     campaign = stix2.Campaign(
-        id=campaign_id(c["id"]),
-        name=f"Distillation campaign {c['id']}",
-        description="; ".join(c["reasons"]) or "adversarial distillation",
+        id=c.stix_id,
+        name=f"Distillation campaign {c.id}",
+        description="; ".join(c.reasons) or "adversarial distillation",
         first_seen=first,
         last_seen=last,
         objective="Extract model capabilities through the public API to train a competing model",
+        custom_properties={ACCOUNT_COUNT: c.account_count},
         **common,
     )
     out: list[Any] = [campaign]
-    addresses = [_address(b["value"], marking) for b in c["address_blocks"]]
+    addresses = [_address(b["value"], marking) for b in c.address_blocks]
     addresses = [a for a in addresses if a is not None]
     observed_refs = [a.id for a in addresses]
     out += addresses
     infra = stix2.Infrastructure(
-        id=_id("infrastructure", c["id"]),
-        name=f"Exit network of {c['id']}",
+        id=_id("infrastructure", c.id),
+        name=f"Exit network of {c.id}",
         infrastructure_types=["anonymization"],
-        description=f"{c['account_count']} accounts; user agents: "
-        + ", ".join(u["value"] for u in c["user_agents"][:3]),
+        description=f"{c.account_count} accounts; user agents: "
+        + ", ".join(u["value"] for u in c.user_agents[:3]),
         first_seen=first,
         last_seen=last,
         **common,
@@ -119,19 +110,19 @@ def _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_pa
     out.append(_rel("uses", campaign.id, infra.id, common))
     if addresses:
         observed = stix2.ObservedData(
-            id=_id("observed-data", c["id"]),
+            id=_id("observed-data", c.id),
             first_observed=first,
             last_observed=last,
-            number_observed=max(1, c["requests"]),
+            number_observed=max(1, c.requests),
             object_refs=observed_refs,
             **common,
         )
         out.append(observed)
         network = stix2.Indicator(
-            id=_id("indicator", c["id"], "network"),
-            name=f"Exit blocks of {c['id']}",
+            id=_id("indicator", c.id, "network"),
+            name=f"Exit blocks of {c.id}",
             pattern_type="stix",
-            pattern=" OR ".join(_block_pattern(b["value"]) for b in c["address_blocks"]),
+            pattern=" OR ".join(_block_pattern(b["value"]) for b in c.address_blocks),
             valid_from=first,
             indicator_types=["anomalous-activity"],
             **common,
@@ -141,7 +132,7 @@ def _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_pa
             _rel("indicates", network.id, campaign.id, common),
             _rel("based-on", network.id, observed.id, common),
         ]
-    for rule_name in _rules_named(c["reasons"], rule_by_name):
+    for rule_name in _rules_named(c.reasons, rule_by_name):
         rule = rule_by_name[rule_name]
         indicator = stix2.Indicator(
             id=_id("indicator", "sigma", rule_name),
@@ -153,33 +144,33 @@ def _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_pa
             **common,
         )
         out += [indicator, _rel("indicates", indicator.id, campaign.id, common)]
-    for t in c["atlas_techniques"]:
+    for t in c.atlas_techniques:
         used_patterns.add(t["id"])
         out.append(_rel("uses", campaign.id, patterns[t["id"]].id, common))
-    if "evidence" in c:
+    if c.evidence:
         out += _evidence_objects(c, campaign.id, first, last, marking, common)
     return out
 
 
-def _evidence_objects(c, campaign_ref: str, first, last, marking, common) -> list[Any]:
+def _evidence_objects(c: Campaign, campaign_ref: str, first, last, marking, common) -> list[Any]:
     """The campaign's correlation evidence (aisac.contract.correlation) on an observed-data of its exits."""
-    exits = [_address(e["value"], marking) for e in c["evidence"]["exits"]]
+    exits = [_address(e["value"], marking) for e in c.evidence.get("exits", [])]
     if not exits:
         return []
     observed = stix2.ObservedData(
-        id=_id("observed-data", c["id"], "evidence"),
+        id=_id("observed-data", c.id, "evidence"),
         first_observed=first,
         last_observed=last,
-        number_observed=max(1, c["requests"]),
+        number_observed=max(1, c.requests),
         object_refs=[a.id for a in exits],
-        extensions=correlation.extension(campaign_ref, c["evidence"]),
+        extensions=correlation.extension(campaign_ref, c.evidence),
         allow_custom=True,
         **common,
     )
     return [*exits, observed, _rel("related-to", observed.id, campaign_ref, common)]
 
 
-def _rules_named(reasons: list[str], rules: dict[str, Rule]) -> list[str]:
+def _rules_named(reasons: list[str], rules: dict[str, SigmaRule]) -> list[str]:
     return [name for name in rules if any(name in r for r in reasons)]
 
 

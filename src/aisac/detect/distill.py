@@ -7,7 +7,7 @@ the packaged weights, groups flagged accounts into campaigns and explains each f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,7 +20,7 @@ from aisac.detect.base import Findings
 from aisac.detect.evidence import correlation_evidence
 from aisac.detect.linking import Links, link
 from aisac.detect.model import Model, Profile, sigmoid
-from aisac.detect.sigma.engine import Rule, load_rules
+from aisac.detect.sigma.engine import SigmaRule, load_rules
 from aisac.logs import schema
 from aisac.logs.reader import Log
 
@@ -33,7 +33,7 @@ class Analysis:
     groups: set[str]
     accounts: pa.Table  # account_id + features + facts for reasons
     links: Links
-    rules: list[Rule]
+    rules: list[SigmaRule]
 
     def matrix(self, names: list[str]) -> np.ndarray:
         return (
@@ -94,7 +94,7 @@ def evidence_groups(log: Log) -> set[str]:
     return groups
 
 
-def analyse(log: Log, rules: list[Rule], seed: int = 0) -> Analysis:
+def analyse(log: Log, rules: list[SigmaRule], seed: int = 0) -> Analysis:
     groups = evidence_groups(log)
     present = log.columns_present()
     F.prepare(log.con, rules, present)
@@ -122,8 +122,7 @@ class DistillationDetector:
         reasons = explain(analysis, profile, contrib, flagged)
         campaigns, campaign_of = attribute(log.con, analysis, ids, scores, flagged, reasons)
         shared = correlation_evidence(log.con, campaign_of, log.columns_present())
-        for c in campaigns:
-            c["evidence"] = shared[c["id"]]
+        campaigns = [replace(c, evidence=shared[c.id]) for c in campaigns]
         first_flag = _first_flag_times(log, [a for a, f in zip(ids, flagged, strict=True) if f])
         table = pa.table(
             {

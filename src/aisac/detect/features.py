@@ -7,14 +7,14 @@ on them can explain itself. A feature whose evidence the log lacks is NULL, neve
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
+from aisac.contract import signals
 from aisac.detect import prompts, taxonomy, topics
-from aisac.detect.sigma.engine import Rule, rule_view_sql
+from aisac.detect.sigma.engine import SigmaRule, rule_view_sql
 from aisac.logs.checks import quote
 
 #: An answer is long when it is among the longest tenth of the log's answers (relative, not a fixed count).
@@ -73,18 +73,28 @@ FEATURES: tuple[Feature, ...] = (
 NAMES = tuple(f.name for f in FEATURES)
 
 
-def _blocks(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """address -> /24 (IPv4, in SQL) or /48 (IPv6, once per distinct address in Python: few, and irregular)."""
+def address_blocks(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """address -> its block (`contract.signals`): IPv4 in SQL, IPv6 once per distinct address in Python (few)."""
     v4 = con.sql(
-        r"""SELECT DISTINCT "client.address" AS address,
-                  regexp_extract("client.address", '^(\d+\.\d+\.\d+)\.', 1) || '.0/24' AS block
+        f"""SELECT DISTINCT "client.address" AS address, {signals.address_block_v4_sql('"client.address"')} AS block
            FROM requests WHERE NOT contains("client.address", ':')"""
     ).to_arrow_table()
     v6 = con.sql('SELECT DISTINCT "client.address" AS a FROM requests WHERE contains("client.address", \':\')')
     addresses = v6.to_arrow_table()["a"].to_pylist()
-    blocks = [str(ipaddress.ip_network(f"{a}/48", strict=False)) for a in addresses]
+    blocks = [signals.address_block(a) for a in addresses]
     v6_table = pa.table({"address": pa.array(addresses, pa.string()), "block": pa.array(blocks, pa.string())})
     return pa.concat_tables([v4.cast(v6_table.schema), v6_table])
+
+
+def prompt_keys(system_message: str, user_message: str) -> str:
+    """SQL select items `template`, `system_prompt`: the shared fingerprints (`contract.signals`) of the
+    first system and first user message (JSON columns)."""
+    system = signals.message_text_sql(system_message)
+    user = signals.message_text_sql(user_message)
+    return (
+        f"{signals.template_fingerprint_sql(system, user)} AS template, "
+        f"{signals.system_fingerprint_sql(system)} AS system_prompt"
+    )
 
 
 #: Prompts read per account for content features: shares estimated from a sample cost the same for a
@@ -92,9 +102,9 @@ def _blocks(con: duckdb.DuckDBPyConnection) -> pa.Table:
 CONTENT_SAMPLE = 64
 
 
-def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]) -> None:
+def prepare(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule], present: set[str]) -> None:
     """Create `_req` (one row per request, no text) and, with prompt text, `_content` (a sample per account)."""
-    con.register("_blocks", _blocks(con))
+    con.register("_blocks", address_blocks(con))
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _req AS
@@ -115,9 +125,9 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]
     # Bernoulli sample at 64/n per account (no sort), read in one pass with only the columns the rules need:
     # about CONTENT_SAMPLE prompts per account, all of a small account's.
     sampled = f"""(
-        SELECT r.*, {prompts.USER_TEXT} AS user_text, {prompts.SYSTEM_TEXT} AS system_text,
-               {prompts.FIRST_USER_TEXT} AS first_text,
-               {prompts.TURNS} AS turns
+        SELECT r.*, {prompts.USER_TEXT} AS user_text, {prompts.TURNS} AS turns,
+               {signals.first_message_sql(prompts.MESSAGES, "system")} AS system_message,
+               {signals.first_message_sql(prompts.MESSAGES, "user")} AS first_user_message
         FROM requests r JOIN (SELECT "account.id", count(*) AS n FROM requests GROUP BY 1) c USING ("account.id")
         WHERE r."gen_ai.input.messages" IS NOT NULL
           AND hash(r.time, r."client.address", r."gen_ai.usage.output_tokens") % 1000000
@@ -126,15 +136,15 @@ def prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _content AS
-        SELECT "account.id" AS account {hits}, {prompts.skeleton("user_text")} AS template,
-               left(first_text, {topics.PREFIX}) AS text,
-               hash(system_text) AS system_prompt, turns, {taxonomy.keywords_sql("user_text")} AS keywords
+        SELECT "account.id" AS account {hits}, {prompt_keys("system_message", "first_user_message")},
+               left({signals.message_text_sql("first_user_message")}, {topics.PREFIX}) AS text,
+               turns, {taxonomy.keywords_sql("user_text")} AS keywords
         FROM ({rule_view_sql(rules, sampled)})
         """
     )
 
 
-def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present: set[str]) -> pa.Table:
+def account_features(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule], present: set[str]) -> pa.Table:
     """One row per account: the FEATURES (NULL where the log lacks the evidence) and facts for reasons."""
     has_text = "gen_ai.input.messages" in present
     has_conv = "gen_ai.conversation.id" in present
@@ -205,7 +215,7 @@ def account_features(con: duckdb.DuckDBPyConnection, rules: list[Rule], present:
     ).to_arrow_table()
 
 
-def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
+def _content_stats(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule]) -> None:
     """Per account, from the prompt sample: rule-hit shares, capability areas, template concentration."""
     names = {r.name for r in rules}
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from aisac.console import console
+from aisac.console import EXIT_FOUND, console, fail
 from aisac.console import out as tables
 
 guard_app = typer.Typer(help="Run the guard in the request path (HTTP).", no_args_is_help=True)
@@ -27,21 +27,16 @@ SeedAccounts = Annotated[Path | None, typer.Option(help="detector accounts.csv t
 SeedCampaigns = Annotated[Path | None, typer.Option(help="detector campaigns.json to seed the guard with")]
 
 
-def _error(message: str) -> None:
-    """Errors verbatim (no Rich markup, no wrapping), so paths and field names stay intact."""
-    console.print(message, style="red", markup=False, soft_wrap=True, highlight=False)
-
-
 def _guard(policy: Path | None, seed_accounts: Path | None, seed_campaigns: Path | None, **kw: Any):
+    from aisac.contract.findings import FindingsError
     from aisac.enforce.guard import Guard
     from aisac.enforce.policy import PolicyError, load_policy
-    from aisac.enforce.seed import SeedError, load_seed
+    from aisac.enforce.seed import load_seed
 
     try:
         return Guard(load_policy(policy), seed=load_seed(seed_accounts, seed_campaigns), **kw)
-    except (PolicyError, SeedError) as exc:
-        _error(str(exc))
-        raise typer.Exit(2) from None
+    except (PolicyError, FindingsError) as exc:
+        fail(str(exc))
 
 
 @guard_app.command()
@@ -98,23 +93,20 @@ def replay_cmd(
     exchanges (an aged account's life before a takeover is not the campaign's)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from aisac.enforce.evaluation import evaluate, phases_beside, read_campaign_phases, read_labels
+    from aisac.contract.labels import LabelError, read_labels
+    from aisac.enforce.evaluation import evaluate, phases_beside, read_campaign_phases
     from aisac.enforce.replay import replay
-    from aisac.evaluate.labels import LabelError
     from aisac.logs.reader import LogError
-    from aisac.simulate.phases import PhaseError
 
     guard = _guard(policy, seed_accounts, seed_campaigns)
     if phases is not None and labels is None:
-        _error("--phases needs --labels")
-        raise typer.Exit(2)
+        fail("--phases needs --labels")
     try:
         truth = read_labels(labels) if labels else None
         phases = phases or (phases_beside(labels) if labels else None)
         starts = read_campaign_phases(phases, truth) if phases and truth is not None else None
-    except (LabelError, PhaseError, OSError) as exc:
-        _error(str(exc))
-        raise typer.Exit(2) from None
+    except (LabelError, OSError) as exc:
+        fail(str(exc))
     out.mkdir(parents=True, exist_ok=True)
     columns = (
         "[progress.description]{task.description}",
@@ -129,8 +121,7 @@ def replay_cmd(
                 logs, guard, lambda done, total: bar.update(task, completed=done, total=total), starts
             )
         except LogError as exc:
-            _error(str(exc))
-            raise typer.Exit(2) from None
+            fail(str(exc))
     summary = result.summary()
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     tot = summary["totals"]
@@ -200,16 +191,14 @@ def _call(method: str, server: str, path: str, token: str | None = None, body: d
     try:
         r = httpx.request(method, server.rstrip("/") + path, json=body, headers=headers, timeout=30)
     except httpx.HTTPError as exc:
-        _error(f"cannot reach the guard at {server}: {exc}")
-        raise typer.Exit(2) from None
+        fail(f"cannot reach the guard at {server}: {exc}")
     if r.status_code >= 400:
         detail = (
             r.json().get("detail", r.text)
             if r.headers.get("content-type", "").startswith("application/json")
             else r.text
         )
-        _error(f"{method} {path}: HTTP {r.status_code}: {detail}")
-        raise typer.Exit(1)
+        fail(f"{method} {path}: HTTP {r.status_code}: {detail}", EXIT_FOUND)
     return r.json()
 
 

@@ -2,41 +2,23 @@
 per benign persona, the share of requests throttled, degraded, challenged or blocked; per account pathway,
 how campaign and benign accounts of each programme were treated.
 
-Labels are `labels.csv` with columns `account_id,label,persona,campaign`; `label` is `benign` or
-`distillation`; `persona` names the benign persona or the campaign kind. Beside it, the simulator's
-`campaign_phases.csv` (`aisac.simulate.phases`) says from when each distillation account's traffic is the
-campaign's; only those exchanges count as campaign exchanges (the whole-account figure is reported too).
+Labels are `labels.csv` and, beside it, `campaign_phases.csv` (both read through `aisac.contract.labels`),
+which says from when each distillation account's traffic is the campaign's; only those exchanges count as
+campaign exchanges (the whole-account figure is reported too). Heavy benign accounts are those of the
+shared definition (`heavy_min_requests`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from aisac.contract.labels import PHASES_FILE, Label, LabelError, heavy_min_requests, read_phases
 from aisac.enforce.actions import OUTCOMES, Action
 from aisac.enforce.replay import AccountTally
-from aisac.evaluate.labels import read_labels as read_label_table
-from aisac.simulate.phases import FILE_NAME as PHASES_FILE
-from aisac.simulate.phases import PhaseError, read_phases
 
 _IDX = {o: i for i, o in enumerate(OUTCOMES)}
 #: Outcomes that change what the customer gets beyond pacing: the target is ≤ 0.1% of benign requests.
 WORSE = ("degraded", "challenged", "blocked")
-#: A benign account is "heavy" when its request count is in the top 1% of benign accounts.
-HEAVY_QUANTILE = 0.99
-
-
-@dataclass(frozen=True)
-class Label:
-    label: str
-    persona: str
-    campaign: str
-
-
-def read_labels(path: Path) -> dict[str, Label]:
-    """labels.csv through the project's one reader (`aisac.evaluate.labels`), keyed by account."""
-    table = read_label_table(path).to_pylist()
-    return {r["account_id"]: Label(r["label"], r["persona"] or "", r["campaign"] or "") for r in table}
 
 
 def phases_beside(labels_path: Path) -> Path | None:
@@ -53,7 +35,7 @@ def read_campaign_phases(path: Path, labels: dict[str, Label]) -> dict[str, floa
         lab = labels.get(aid)
         if lab is None or lab.label != "distillation" or lab.campaign != campaign:
             got = "no label" if lab is None else f"label {lab.label}, campaign {lab.campaign or '(none)'}"
-            raise PhaseError(f"{path}: account {aid!r} has a phase in campaign {campaign!r} but {got} in labels")
+            raise LabelError(f"has a phase in campaign {campaign!r} but {got} in labels", file=path, obj=repr(aid))
     return {aid: start for aid, (_, start) in phases.items()}
 
 
@@ -110,8 +92,9 @@ def _kinds(tallies: dict[str, AccountTally], labels: dict[str, Label]) -> dict[s
 
 def _personas(tallies: dict[str, AccountTally], labels: dict[str, Label]) -> tuple[dict[str, dict], int]:
     """Per benign persona: shares of requests acted on; heavy accounts suspended or revoked."""
-    sizes = sorted(t.requests for a, t in tallies.items() if (lab := labels.get(a)) and lab.label == "benign")
-    heavy_min = sizes[min(len(sizes) - 1, int(HEAVY_QUANTILE * len(sizes)))] if sizes else 0
+    heavy_min = heavy_min_requests(
+        [t.requests for a, t in tallies.items() if (lab := labels.get(a)) and lab.label == "benign"]
+    )
     personas: dict[str, dict] = {}
     for aid, t in tallies.items():
         lab = labels.get(aid)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from aisac.enforce.policy import Detection
+from aisac.enforce.policy import DetectionParams
 
 #: Distinct parameter tuples / templates / conversations remembered per account (memory bound).
 CAP = 64
@@ -91,7 +91,7 @@ class AccountFeatures:
         template: str | None,
         multi_turn: bool | None,
         choice_count: int | None,
-        cfg: Detection,
+        cfg: DetectionParams,
     ) -> None:
         self.n += 1
         last = self.last_t
@@ -149,7 +149,7 @@ class AccountFeatures:
         """Share of the account's requests with messages that used this prompt key (1 use if unknown)."""
         return self.uses.get(key, 1) / max(self.n_msgs, 1)
 
-    def values(self, cfg: Detection) -> FeatureValues:
+    def values(self, cfg: DetectionParams) -> FeatureValues:
         """Each feature of FEATURES in [0, 1] (1 = distillation-like), in that order; None where there is no
         evidence for it. A tuple, not a dict: the guard scores from it in the request path."""
         days = max((self.last_t - self.first_t) / 86400.0, 1.0)
@@ -175,11 +175,11 @@ class AccountFeatures:
             regular = max(0.0, 1.0 - math.sqrt(self.gap_m2 / self.gap_n) / self.gap_mean)
         return volume, long_output, single_turn, uniform, reuse, clock, regular, multi
 
-    def shape(self, cfg: Detection) -> dict[str, float]:
+    def shape(self, cfg: DetectionParams) -> dict[str, float]:
         """The available features by name (absent evidence left out): what an analyst sees."""
         return {name: v for name, v in zip(FEATURES, self.values(cfg), strict=True) if v is not None}
 
-    def score(self, cfg: Detection) -> float:
+    def score(self, cfg: DetectionParams) -> float:
         """Behaviour score in [0, 1]: a weighted mean of the shape features, scaled by volume and by the share
         of long outputs (the volume weight only switches its scaling on or off)."""
         if self.n < cfg.min_requests:

@@ -40,6 +40,8 @@ LINKED, LINKED_RESCORE = 0.5, 4
 IDENTITY_CAP = 8
 #: The campaign key of campaign evidence that came from the batch detector's seed files.
 DETECTOR_CAMPAIGN = "detector-campaign"
+#: The guard's attributes that traffic changes (see Guard.learned); everything else comes from the policy.
+LEARNED = ("accounts", "links", "state", "faults", "recent_faults", "shifts", "_hwm")
 #: A standing's action label -> Action, without parsing it on every request.
 _ACTION = {a.label: a for a in Action}
 _LABEL = {a: a.label for a in Action}
@@ -274,6 +276,17 @@ class Guard:
             acct.ev_key = None
             acct.held = False
         return entry
+
+    def learned(self) -> dict[str, Any]:
+        """What the guard has learned from traffic so far (accounts, links, standings, faults, its event
+        clock), picklable: a stream consumer stores it atomically with its offsets, and `restore` on a fresh
+        guard of the same policy then decides the next request exactly as this guard would have."""
+        return {name: getattr(self, name) for name in LEARNED}
+
+    def restore(self, learned: Mapping[str, Any]) -> None:
+        """Take up what `learned()` returned (the guard must have been made with the same policy)."""
+        for name in LEARNED:
+            setattr(self, name, learned[name])
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -9,10 +9,10 @@ flagged accounts condemns a new account on its first request.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 
+from aisac.contract.signals import address_block
 from aisac.enforce.policy import Links
 
 #: Key prefix -> field of LinkWeights.
@@ -60,6 +60,10 @@ class Kind:
         self.group = group  # STRONG, WEAK or PROMPT: how it adds up in `campaign`
         self.cluster = cluster
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled with the guard's learned state (the compiled build pickles only what this names)."""
+        return Kind, (self.weight, self.popular, self.group, self.cluster)
+
 
 STRONG, WEAK, PROMPT = 0, 1, 2
 
@@ -74,6 +78,15 @@ class KeyStats:
         self.accounts = self.flagged = self.clean = self.young = 0
         self.org = org
         self.kind = kind
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return _key_stats, (self.kind, self.org, self.accounts, self.flagged, self.clean, self.young)
+
+
+def _key_stats(kind: Kind, org: str | None, accounts: int, flagged: int, clean: int, young: int) -> KeyStats:
+    st = KeyStats(kind, org)
+    st.accounts, st.flagged, st.clean, st.young = accounts, flagged, clean, young
+    return st
 
 
 class LinkGraph:
@@ -99,24 +112,20 @@ class LinkGraph:
         }
         self._blocks: dict[str, str | None] = {}
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return _link_graph, (self.cfg, self.keys, self.flagged, self.crowds)
+
     def kind(self, key: str) -> Kind:
         return self._kinds[key.split(":", 1)[0]]
 
     def block(self, address: str) -> str | None:
-        """The /24 (IPv4) or /48 (IPv6) holding `address`; None when it is not an address. Memoised."""
+        """The address block holding `address` (`contract.signals.address_block`); None when it is not an
+        address. Memoised."""
         try:
             return self._blocks[address]
         except KeyError:
             pass
-        parts = address.split(".")
-        if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts):
-            b: str | None = f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0/24"
-        else:
-            try:
-                ip = ipaddress.ip_address(address)
-                b = str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
-            except ValueError:
-                b = None
+        b = address_block(address)
         if len(self._blocks) >= _BLOCK_MEMO:
             self._blocks.clear()
         self._blocks[address] = b
@@ -260,3 +269,10 @@ class LinkGraph:
             if st.flagged >= others:
                 out.append(k)
         return out
+
+
+def _link_graph(cfg: Links, keys: dict[str, KeyStats], flagged: set[str], crowds: set[str]) -> LinkGraph:
+    """A LinkGraph from its pickled counts (the address-block memo starts empty: it is only a cache)."""
+    g = LinkGraph(cfg)
+    g.keys, g.flagged, g.crowds = keys, flagged, crowds
+    return g

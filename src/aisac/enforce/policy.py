@@ -67,7 +67,7 @@ class When(_Strict):
     detector_flagged: bool | None = None
 
 
-class Rule(_Strict):
+class PolicyRule(_Strict):
     name: Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
     action: Action
     when: When = When()
@@ -141,7 +141,7 @@ class Links(_Strict):
         return Action.parse(v) if isinstance(v, str) else v
 
 
-class Detection(_Strict):
+class DetectionParams(_Strict):
     """Feature and link parameters; the defaults are those of the packaged policy."""
 
     min_requests: int = Field(3, ge=1, description="requests before the behaviour score counts")
@@ -195,10 +195,10 @@ class Policy(_Strict):
     clock: Clock = Clock()
     throttle: Throttle = Throttle()
     degrade: Degrade = Degrade()
-    detection: Detection = Detection()
+    detection: DetectionParams = DetectionParams()
     flagged_jurisdictions: list[str] = []
     signatures: list[Signature] = []
-    rules: list[Rule]
+    rules: list[PolicyRule]
     messages: dict[str, str] = {}
 
     @field_validator("safe_default", mode="before")

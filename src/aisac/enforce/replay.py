@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aisac.enforce.actions import OUTCOMES, SERVED_IN_FULL, Action
-from aisac.enforce.guard import Guard
+from aisac.enforce.guard import Decision, Guard
 from aisac.enforce.request import Request
 from aisac.logs import schema as s
 from aisac.logs.checks import quote
@@ -30,28 +30,31 @@ _FULL = frozenset(_IDX[o] for o in SERVED_IN_FULL)
 #: The first action is the first request whose action is customer-visible (throttle or worse).
 FIRST_ACTION = Action.THROTTLE
 
-_SELECT = [
-    (f"epoch_us({quote(s.TIME)})", "time"),
-    (quote(s.ACCOUNT), "account"),
-    (quote(s.ADDRESS), "address"),
-    (quote(s.ASN), "asn"),
-    (quote(s.PAYMENT), "payment"),
-    (quote(s.USER_AGENT), "ua"),
-    (quote(s.EMAIL_DOMAIN), "email"),
-    (quote(s.ORG), "org"),
-    (quote(s.MODEL), "model"),
-    (quote(s.INPUT_TOKENS), "tin"),
-    (quote(s.OUTPUT_TOKENS), "tout"),
-    (quote(s.TEMPERATURE), "temp"),
-    (quote(s.MAX_TOKENS), "maxtok"),
-    (quote(s.CHOICE_COUNT), "n"),
-    (quote(s.CONVERSATION), "conv"),
-    (quote(s.MESSAGES), "msgs"),
-    (f"epoch_us({quote(s.CREATED_AT)})", "created"),
-    (quote(s.PATHWAY), "pathway"),
-    (quote(s.ACCOUNT_COUNTRY), "country"),
-    (quote(s.GEO_COUNTRY), "geo"),
-]
+#: The log columns a Request is built from, and their short names in `requests_of`'s column mapping. Times
+#: are integer microseconds since the epoch.
+REQUEST_COLUMNS = {
+    s.TIME: "time",
+    s.ACCOUNT: "account",
+    s.ADDRESS: "address",
+    s.ASN: "asn",
+    s.PAYMENT: "payment",
+    s.USER_AGENT: "ua",
+    s.EMAIL_DOMAIN: "email",
+    s.ORG: "org",
+    s.MODEL: "model",
+    s.INPUT_TOKENS: "tin",
+    s.OUTPUT_TOKENS: "tout",
+    s.TEMPERATURE: "temp",
+    s.MAX_TOKENS: "maxtok",
+    s.CHOICE_COUNT: "n",
+    s.CONVERSATION: "conv",
+    s.MESSAGES: "msgs",
+    s.CREATED_AT: "created",
+    s.PATHWAY: "pathway",
+    s.ACCOUNT_COUNTRY: "country",
+    s.GEO_COUNTRY: "geo",
+}
+_TIMES = (s.TIME, s.CREATED_AT)
 
 
 @dataclass
@@ -128,78 +131,85 @@ class TimeOrdered:
         return self.log.records
 
     def __iter__(self) -> Iterator[list[Request]]:
-        sql = ", ".join(f"{expr} AS {alias}" for expr, alias in _SELECT)
+        sql = ", ".join(
+            f"{f'epoch_us({quote(name)})' if name in _TIMES else quote(name)} AS {alias}"
+            for name, alias in REQUEST_COLUMNS.items()
+        )
         query = f"SELECT {sql} FROM requests ORDER BY {quote(s.TIME)}"
         for batch in self.log.con.sql(query).to_arrow_reader(BATCH_ROWS):
-            c = {name: batch.column(name).to_pylist() for name in batch.schema.names}
-            yield [
-                Request(
-                    account_id=aid,
-                    time=t * _US,
-                    address=addr,
-                    asn=asn,
-                    payment=pay,
-                    user_agent=ua,
-                    email_domain=email,
-                    org=org,
-                    model=model,
-                    input_tokens=tin,
-                    output_tokens=tout,
-                    temperature=temp,
-                    max_tokens=maxtok,
-                    choice_count=n,
-                    conversation=conv,
-                    messages=msgs,
-                    created_at=None if created is None else created * _US,
-                    country=country,
-                    geo_country=geo,
-                    pathway=pathway,
-                )
-                for (
-                    aid,
-                    t,
-                    addr,
-                    asn,
-                    pay,
-                    ua,
-                    email,
-                    org,
-                    model,
-                    tin,
-                    tout,
-                    temp,
-                    maxtok,
-                    n,
-                    conv,
-                    msgs,
-                    created,
-                    pathway,
-                    country,
-                    geo,
-                ) in zip(
-                    c["account"],
-                    c["time"],
-                    c["address"],
-                    c["asn"],
-                    c["payment"],
-                    c["ua"],
-                    c["email"],
-                    c["org"],
-                    c["model"],
-                    c["tin"],
-                    c["tout"],
-                    c["temp"],
-                    c["maxtok"],
-                    c["n"],
-                    c["conv"],
-                    c["msgs"],
-                    c["created"],
-                    c["pathway"],
-                    c["country"],
-                    c["geo"],
-                    strict=True,
-                )
-            ]
+            yield requests_of({name: batch.column(name).to_pylist() for name in batch.schema.names})
+
+
+def requests_of(c: Mapping[str, list]) -> list[Request]:
+    """Typed Requests from columns converted to lists (names as REQUEST_COLUMNS gives them)."""
+    return [
+        Request(
+            account_id=aid,
+            time=t * _US,
+            address=addr,
+            asn=asn,
+            payment=pay,
+            user_agent=ua,
+            email_domain=email,
+            org=org,
+            model=model,
+            input_tokens=tin,
+            output_tokens=tout,
+            temperature=temp,
+            max_tokens=maxtok,
+            choice_count=n,
+            conversation=conv,
+            messages=msgs,
+            created_at=None if created is None else created * _US,
+            country=country,
+            geo_country=geo,
+            pathway=pathway,
+        )
+        for (
+            aid,
+            t,
+            addr,
+            asn,
+            pay,
+            ua,
+            email,
+            org,
+            model,
+            tin,
+            tout,
+            temp,
+            maxtok,
+            n,
+            conv,
+            msgs,
+            created,
+            pathway,
+            country,
+            geo,
+        ) in zip(
+            c["account"],
+            c["time"],
+            c["address"],
+            c["asn"],
+            c["payment"],
+            c["ua"],
+            c["email"],
+            c["org"],
+            c["model"],
+            c["tin"],
+            c["tout"],
+            c["temp"],
+            c["maxtok"],
+            c["n"],
+            c["conv"],
+            c["msgs"],
+            c["created"],
+            c["pathway"],
+            c["country"],
+            c["geo"],
+            strict=True,
+        )
+    ]
 
 
 def time_ordered(paths: Sequence[str | Path]) -> TimeOrdered:
@@ -224,25 +234,36 @@ def replay(
     tallies: dict[str, AccountTally] = {}
     decide, done = guard.decide, 0
     for batch in requests:
-        for req in batch:
-            d = decide(req)
-            aid = req.account_id
-            t = tallies.get(aid)
-            if t is None:
-                t = tallies[aid] = AccountTally(phase_from=phases.get(aid, float("-inf")), pathway=req.pathway)
-            k = _IDX[d.outcome]
-            t.counts[k] += 1
-            in_phase = req.time >= t.phase_from
-            t.counts[_IN_PHASE] += in_phase
-            if d.action >= FIRST_ACTION:
-                if t.first_action_us is None:
-                    t.first_action_us = round(req.time / _US)
-                if d.action > t.max_action:
-                    t.max_action = d.action
-            elif k in _FULL and t.first_action_us is None:
-                t.counts[_BEFORE] += 1
-                t.counts[_PHASE_BEFORE] += in_phase
+        tally(tallies, batch, [decide(req) for req in batch], phases)
         done += len(batch)
         if progress:
             progress(done, total)
     return ReplayResult(tallies, guard.version, dict(guard.faults), requests.log.rejected)
+
+
+def tally(
+    tallies: dict[str, AccountTally],
+    requests: Sequence[Request],
+    decisions: Sequence[Decision],
+    phases: Mapping[str, float] | None = None,
+) -> None:
+    """Count each request's decision into its account's tally (any source of decided requests: a replay,
+    a stream consumer). `phases` as for `replay`."""
+    phases = phases or {}
+    for req, d in zip(requests, decisions, strict=True):
+        aid = req.account_id
+        t = tallies.get(aid)
+        if t is None:
+            t = tallies[aid] = AccountTally(phase_from=phases.get(aid, float("-inf")), pathway=req.pathway)
+        k = _IDX[d.outcome]
+        t.counts[k] += 1
+        in_phase = req.time >= t.phase_from
+        t.counts[_IN_PHASE] += in_phase
+        if d.action >= FIRST_ACTION:
+            if t.first_action_us is None:
+                t.first_action_us = round(req.time / _US)
+            if d.action > t.max_action:
+                t.max_action = d.action
+        elif k in _FULL and t.first_action_us is None:
+            t.counts[_BEFORE] += 1
+            t.counts[_PHASE_BEFORE] += in_phase

@@ -1,42 +1,14 @@
-"""Prompt template fingerprint: a cheap hash of a slot-normalised prompt.
+"""The guard's prompt keys per request: template and system-prompt fingerprints, memoised.
 
-Campaigns fill one template with many questions; the fingerprint keeps what a template fixes (the system
-text and the opening bytes of the first user turn, case and whitespace folded, digits folded to 0)
-and drops the rest, where the slot usually is. Bytes rather than words, so that scripts written
-without spaces (Chinese, Japanese) are cut the same way.
+The fingerprints are the shared signal definitions (`aisac.contract.signals`), the same the batch detector
+computes in DuckDB; this module only makes them cheap on the request path.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-
 import orjson
 
-_DIGITS = re.compile(r"\d+")
-#: Bytes of UTF-8 kept: a byte budget keeps about as much of a CJK template (3 bytes a character, no
-#: spaces) as of an English one.
-HEAD_BYTES = 40
-SYSTEM_BYTES = 160
-
-
-def _text_of(message: dict) -> str:
-    parts = message.get("parts")
-    if isinstance(parts, list):
-        if len(parts) == 1:  # the usual shape, without the generator
-            content = parts[0].get("content") if isinstance(parts[0], dict) else None
-            return content if isinstance(content, str) else ""
-        return " ".join(
-            p.get("content", "") for p in parts if isinstance(p, dict) and isinstance(p.get("content"), str)
-        )
-    content = message.get("content")
-    return content if isinstance(content, str) else ""
-
-
-def _head(text: str, budget: int) -> bytes:
-    """The first `budget` bytes of the folded text (lower case, single spaces, digits as 0)."""
-    folded = " ".join(_DIGITS.sub("0", text[: budget * 2].lower()).split())
-    return folded.encode("utf-8")[:budget]
+from aisac.contract.signals import HEAD_BYTES, SEPARATOR, SYSTEM_BYTES, fold, message_text, short_hash
 
 
 def parse_messages(messages: str | list | None) -> list | None:
@@ -60,12 +32,12 @@ _templates: dict[bytes, dict[str, str]] = {}
 
 
 def _system_key(system: str) -> tuple[bytes, str | None]:
-    """(folded head, fingerprint or None) of a system prompt, memoised on its raw opening."""
+    """(folded head, fingerprint or None) of a system prompt, memoised on the opening `fold` reads."""
     raw = system[: SYSTEM_BYTES * 2]
     hit = _systems.get(raw)
     if hit is None:
-        head = _head(raw, SYSTEM_BYTES)
-        hit = (head, hashlib.blake2b(head, digest_size=8).hexdigest() if head else None)
+        head = fold(raw, SYSTEM_BYTES)
+        hit = (head, short_hash(head) if head else None)
         if len(_systems) >= MEMO_CAP:
             _systems.clear()
         _systems[raw] = hit
@@ -75,17 +47,21 @@ def _system_key(system: str) -> tuple[bytes, str | None]:
 def fingerprint(messages: list) -> tuple[str | None, str | None, bool]:
     """(template fingerprint or None when there is no user text, system prompt fingerprint or None,
     whether the request is multi-turn). The system prompt alone is a second key: harnesses keep it fixed
-    while the first user turn varies with the task."""
-    system, user, multi = "", "", False
+    while the first user turn varies with the task. Equal to `contract.signals.template_fingerprint` and
+    `system_fingerprint` over `prompt_texts(messages)`, in one pass with memos."""
+    system: str | None = None
+    user: str | None = None
+    multi = False
     for m in messages:
         if not isinstance(m, dict):
             continue
         role = m.get("role")
         if role == "system":
-            system = _text_of(m)
+            if system is None:
+                system = message_text(m)
         elif role == "user":
-            if not user:
-                user = _text_of(m)
+            if user is None:
+                user = message_text(m)
         elif role == "assistant":
             multi = True
     sys_head, sys_fp = _system_key(system) if system else (b"", None)
@@ -99,7 +75,7 @@ def fingerprint(messages: list) -> tuple[str | None, str | None, bool]:
         memo = _templates[sys_head] = {}
     fp = memo.get(opening)
     if fp is None:
-        fp = hashlib.blake2b(sys_head + b"\x1f" + _head(opening, HEAD_BYTES), digest_size=8).hexdigest()
+        fp = short_hash(sys_head + SEPARATOR + fold(opening, HEAD_BYTES))
         if len(memo) >= MEMO_CAP:
             memo.clear()
         memo[opening] = fp

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 
-from aisac.console import console, out
+from aisac.console import console, fail, out
+from aisac.contract.labels import LabelError, read_labels
 from aisac.detect.registry import DETECTORS, make
 from aisac.evaluate import harness, render
-from aisac.evaluate.labels import LabelError, read_labels
 from aisac.logs.cli import load
 
 
@@ -24,8 +24,7 @@ def command(
         truth = read_labels(labels)
         detectors = [make(name) for name in detector]
     except (LabelError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(exc)
     log = load(logs)
     with console.status("running detectors"):
         results = harness.run(log, truth, detectors)

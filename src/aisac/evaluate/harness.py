@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import pyarrow as pa
-
+from aisac.contract.labels import Label
 from aisac.detect.base import Detector, Findings
 from aisac.evaluate.metrics import Evaluation, evaluate
 from aisac.logs.reader import Log
 
 
-def run(log: Log, labels: pa.Table, detectors: Sequence[Detector]) -> list[tuple[Evaluation, Findings]]:
+def run(
+    log: Log, labels: Mapping[str, Label], detectors: Sequence[Detector]
+) -> list[tuple[Evaluation, Findings]]:
     results = []
     for detector in detectors:
         start = time.perf_counter()

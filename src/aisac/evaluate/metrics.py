@@ -7,17 +7,15 @@ grouping; and the exchanges each campaign was served before its accounts were fl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pyarrow as pa
 
+from aisac.contract.labels import Label, heavy_min_requests
 from aisac.detect.base import Findings
 from aisac.logs.reader import Log
-from aisac.simulate.families import HEAVY_BENIGN
-
-#: Any benign account averaging this many requests per active day also counts as heavy.
-HEAVY_PER_DAY = 200
 
 
 @dataclass
@@ -31,6 +29,7 @@ class Evaluation:
     recall: float
     f1: float
     heavy_benign: int
+    heavy_min_requests: int
     heavy_fpr: float
     benign_fpr: float
     pair_precision: float
@@ -47,26 +46,44 @@ def _ratio(num: float, den: float) -> float:
     return float(num) / den if den else float("nan")
 
 
-def evaluate(log: Log, findings: Findings, labels: pa.Table, detector: str, seconds: float) -> Evaluation:
+def label_table(labels: Mapping[str, Label]) -> pa.Table:
+    """The labels as an Arrow table for DuckDB (campaign NULL for benign accounts)."""
+    rows = list(labels.values())
+    return pa.table(
+        {
+            "account_id": pa.array([r.account_id for r in rows], pa.string()),
+            "label": pa.array([r.label for r in rows], pa.string()),
+            "persona": pa.array([r.persona for r in rows], pa.string()),
+            "campaign": pa.array([r.campaign or None for r in rows], pa.string()),
+        }
+    )
+
+
+def evaluate(
+    log: Log, findings: Findings, labels: Mapping[str, Label], detector: str, seconds: float
+) -> Evaluation:
     con = log.con
     con.register("_findings", findings.accounts)
-    con.register("_labels", labels)
-    heavy = ", ".join(f"'{p}'" for p in HEAVY_BENIGN)
+    con.register("_labels", label_table(labels))
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _traffic AS
+        SELECT t.account_id, t.requests, coalesce(l.label, 'benign') AS label
+        FROM (SELECT "account.id" AS account_id, count(*) AS requests FROM requests GROUP BY 1) t
+        LEFT JOIN _labels l USING (account_id)
+        """
+    )
+    benign = con.execute("SELECT requests FROM _traffic WHERE label = 'benign'").fetchnumpy()["requests"]
+    heavy_min = heavy_min_requests(benign.tolist())
     # One row per account of the log, with truth, verdict and traffic.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _truth AS
-        WITH traffic AS (
-            SELECT "account.id" AS account_id, count(*) AS requests,
-                   count(DISTINCT date_trunc('day', time)) AS active_days
-            FROM requests GROUP BY 1)
-        SELECT t.account_id, t.requests,
-               coalesce(l.label, 'benign') AS label, coalesce(l.persona, 'unlabelled') AS persona,
+        SELECT t.account_id, t.requests, t.label, coalesce(l.persona, 'unlabelled') AS persona,
                l.campaign AS true_campaign,
                coalesce(f.flagged, false) AS flagged, f.campaign AS found_campaign, f.first_flag_at,
-               coalesce(l.label, 'benign') = 'benign'
-                   AND (l.persona IN ({heavy}) OR t.requests / t.active_days >= {HEAVY_PER_DAY}) AS heavy
-        FROM traffic t LEFT JOIN _labels l USING (account_id) LEFT JOIN _findings f USING (account_id)
+               t.label = 'benign' AND t.requests >= {heavy_min} AND t.requests > 0 AS heavy
+        FROM _traffic t LEFT JOIN _labels l USING (account_id) LEFT JOIN _findings f USING (account_id)
         """
     )
     n, pos, flagged, tp, heavy_n, heavy_fp, benign_n, benign_fp = con.execute(
@@ -115,7 +132,7 @@ def evaluate(log: Log, findings: Findings, labels: pa.Table, detector: str, seco
     pair_precision, pair_recall = _pairwise(con)
     con.unregister("_findings")
     con.unregister("_labels")
-    return Evaluation(detector, seconds, n, pos, flagged, precision, recall, f1, heavy_n,
+    return Evaluation(detector, seconds, n, pos, flagged, precision, recall, f1, heavy_n, heavy_min,
                       _ratio(heavy_fp, heavy_n), _ratio(benign_fp, benign_n), pair_precision, pair_recall,
                       campaigns, kinds, personas)
 

@@ -9,7 +9,12 @@ simulator's truth (`operators.csv`) is used only to print how right each view is
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.table import Table
@@ -41,12 +46,19 @@ def _detect(root: Path) -> dict[tuple[str, str], str]:
     return campaign_of
 
 
-def _hub(root: Path):  # type: ignore[no-untyped-def]
-    """A fresh hub over SQLite in the demo directory, with three labs and a chair, all with signing keys."""
+@dataclass
+class _Member:
+    name: str
+    key: str
+    signing_key: Path
+
+
+def _hub(root: Path) -> tuple[str, subprocess.Popen[bytes], dict[str, _Member]]:
+    """`aisac hub serve` on 127.0.0.1 over a fresh SQLite file in the demo directory, with three labs and a chair,
+    every one with a signing key."""
+    from aisac.contract.signing import generate_key, load_public_raw
     from aisac.hub.db import make_engine, migrate
-    from aisac.hub.devserver import HubProcess, enrol
-    from aisac.hub.members import set_public_key
-    from aisac.intel.signing import generate_key, load_public_raw
+    from aisac.hub.members import add_member
 
     workdir = root / "hub"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -55,11 +67,26 @@ def _hub(root: Path):  # type: ignore[no-untyped-def]
     db = f"sqlite:///{workdir / 'hub.db'}"
     engine = make_engine(db)
     migrate(engine)
-    members = enrol(engine, workdir, {**{m: "lab" for m in LABS.values()}, CHAIR: "chair"})
-    chair_key = workdir / f"{CHAIR}.pem"
-    set_public_key(engine, CHAIR, load_public_raw(generate_key(chair_key)))
+    members = {}
+    for name, role in {**{m: "lab" for m in LABS.values()}, CHAIR: "chair"}.items():
+        pem = workdir / f"{name}.pem"
+        members[name] = _Member(name, add_member(engine, name, role, load_public_raw(generate_key(pem))), pem)
     engine.dispose()
-    return HubProcess(db, workdir).start(), members, chair_key
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    log = (workdir / "hub.log").open("ab")
+    proc = subprocess.Popen([sys.executable, "-c", "from aisac.cli import main; main()", "hub", "serve", "--db", db,
+                             "--port", str(port), "--log-key", str(workdir / "hub-log-key.pem")],
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return f"http://127.0.0.1:{port}", proc, members
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"the hub did not start; see {workdir / 'hub.log'}")
 
 
 def run(root: Path, seed: int = 7, scale: float = 0.05) -> dict:
@@ -78,19 +105,21 @@ def run(root: Path, seed: int = 7, scale: float = 0.05) -> dict:
     truth = dict(zip(zip(world.operators["lab"].to_pylist(), world.operators["account_id"].to_pylist(), strict=True),
                      world.operators["operator"].to_pylist(), strict=True))
     campaign_of = _detect(root)
-    hub, members, chair_key = _hub(root)
+    url, proc, members = _hub(root)
     try:
         for lab, member in LABS.items():
             creds = members[member]
-            push(Hub(hub.url, creds.name, creds.key), read_objects(root / "detect" / lab / "bundle.json"),
+            push(Hub(url, creds.name, creds.key), read_objects(root / "detect" / lab / "bundle.json"),
                  creds.signing_key)
-        chair = Hub(hub.url, CHAIR, members[CHAIR].key)
-        forum_cli.correlate(hub.url, root / "forum", CHAIR, members[CHAIR].key, chair_key, "forum", None, False)
+        chair = Hub(url, CHAIR, members[CHAIR].key)
+        forum_cli.correlate(url, root / "forum", CHAIR, members[CHAIR].key, members[CHAIR].signing_key, "forum",
+                            None, False)
         clusters = json.loads((root / "forum" / "clusters.json").read_text())["clusters"]
         landed = fetch(chair, ("intrusion-set",))
         recs = records(fetch(chair, forum_cli.READ_TYPES), {})
     finally:
-        hub.stop()
+        proc.terminate()
+        proc.wait(30)
     forum = evaluate([c["campaigns"] for c in clusters], campaign_of, truth)
     baseline_groups = exact_overlap(recs)
     baseline = evaluate(baseline_groups, campaign_of, truth)

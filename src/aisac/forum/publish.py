@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aisac.contract.correlation import NAMESPACE
+from aisac.contract.stix import TLP2_IDS, Tlp, marking_definition
 from aisac.forum.correlate import Cluster
 from aisac.forum.records import CampaignRecord
 from aisac.hub.charter import WORKING_GROUP_ID, WORKING_GROUP_NAME
-from aisac.hub.tlp import TLP2_IDS, Tlp, marking_definition
 
 AMBER = TLP2_IDS[Tlp.AMBER]
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
 
+from aisac.contract.stix import Tlp
 from aisac.hub.members import Member
 from aisac.hub.models import collections, grants, objects, recipients
-from aisac.hub.tlp import Tlp
 
 CEILING: dict[str, Tlp] = {"lab": Tlp.AMBER, "chair": Tlp.AMBER, "liaison": Tlp.GREEN, "observer": Tlp.CLEAR}
 

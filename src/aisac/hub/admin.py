@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import Engine, delete, insert, select
 
+from aisac.hub import tlog
 from aisac.hub.audit import record
 from aisac.hub.members import ROLES
 from aisac.hub.models import collections, grants, members
@@ -36,6 +37,8 @@ def add_collection(
             )
         )
         record(conn, None, "collection.add", collection_id, detail=title)
+        roles = f"title={title} read={','.join(read_roles)} write={','.join(write_roles)}"
+        tlog.append(conn, [tlog.Entry("collection.add", collection_id, detail=roles)])
     return collection_id
 
 
@@ -55,10 +58,6 @@ def grant(engine: Engine, member: str, collection_id: str, can_read: bool, can_w
                 collection_id=collection_id, member_id=member_id, can_read=can_read, can_write=can_write
             )
         )
-        record(
-            conn,
-            None,
-            "collection.grant",
-            collection_id,
-            detail=f"{member} read={can_read} write={can_write}",
-        )
+        detail = f"{member} read={can_read} write={can_write}"
+        record(conn, None, "collection.grant", collection_id, detail=detail)
+        tlog.append(conn, [tlog.Entry("collection.grant", collection_id, None, member, detail)])

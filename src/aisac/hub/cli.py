@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from aisac.console import out
+from aisac.console import fail, out
 from aisac.hub import DEFAULT_DB_URL
 
 app = typer.Typer(help="Run the forum hub (TAXII 2.1) and administer it.", no_args_is_help=True)
@@ -16,10 +16,21 @@ member_app = typer.Typer(help="Members and their API keys.", no_args_is_help=Tru
 collection_app = typer.Typer(help="Collections and per-member grants.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
 app.add_typer(collection_app, name="collection")
+audit_app = typer.Typer(help="The transparency log: verify it, and list who read an object.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 PublicKeyOpt = typer.Option(None, help="The member's Ed25519 public key (PEM).")
 ReadRoleOpt = typer.Option([], help="Role that may read (repeatable).")
 WriteRoleOpt = typer.Option([], help="Role that may write (repeatable).")
 DbOpt = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL: SQLite file or postgresql+psycopg://...")
+LogKeyOpt = typer.Option(
+    None,
+    "--log-key",
+    help="Transparency-log signing key (Ed25519 PEM; env AISAC_HUB_LOG_KEY; default: beside a SQLite "
+    "database as <file>.log-key.pem, else ~/.config/aisac/hub-log-key.pem).",
+)
+LogOriginOpt = typer.Option(
+    None, "--log-origin", help="Checkpoint origin and key name (env AISAC_HUB_LOG_ORIGIN; default aisac-hub)."
+)
 
 
 def _engine(db: str):  # type: ignore[no-untyped-def]
@@ -30,33 +41,36 @@ def _engine(db: str):  # type: ignore[no-untyped-def]
     return engine
 
 
-def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
-
-
 @app.command()
 def serve(
     db: str = DbOpt,
     host: str = "127.0.0.1",
     port: int = 8000,
     max_content_length: int = typer.Option(10 * 1024 * 1024, help="Largest envelope accepted (bytes)."),
+    log_key: Path | None = LogKeyOpt,
+    log_origin: str | None = LogOriginOpt,
     charter: Path | None = typer.Option(
         None, "--charter", help="Working-group charter (YAML): chairs it names are refused outside their terms."
     ),
 ) -> None:
-    """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/)."""
+    """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/) and the analysts' pages at /ui/;
+    the transparency-log key is created on first start when absent."""
     import uvicorn
 
     from aisac.hub.app import create_app
     from aisac.hub.charter import CharterError, load_charter
+    from aisac.hub.checkpoints import LogKey, key_from_env
+    from aisac.ui.routes import mount
 
     try:
         rules = load_charter(charter) if charter else None
     except CharterError as exc:
-        _fail(exc)
-    app = create_app(_engine(db), max_content_length, rules)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+        fail(exc)
+    path, origin = key_from_env(db, log_key, log_origin)
+    key = LogKey.load(path, origin, create=True)
+    typer.echo(f"transparency log {origin}: key {path}, verifier {key.verifier.text()}", err=True)
+    app_ = create_app(_engine(db), key, max_content_length, pages=mount, charter=rules)
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -75,14 +89,14 @@ def member_add(
     expires_days: float = typer.Option(365, help="Days until the API key expires."),
 ) -> None:
     """Add a member; its API key is printed once, alone on the last line."""
+    from aisac.contract.signing import load_public_raw
     from aisac.hub.members import add_member
-    from aisac.intel.signing import load_public_raw
 
     try:
         raw = load_public_raw(public_key) if public_key else None
         key = add_member(_engine(db), name, role, raw, expires_days)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"member {name} ({role}) added; API key (shown once, store it now):")
     typer.echo(key)
 
@@ -95,20 +109,20 @@ def member_key(name: str, db: str = DbOpt, expires_days: float = 365) -> None:
     try:
         key = new_key(_engine(db), name, expires_days)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(key)
 
 
 @member_app.command("set-key")
 def member_set_key(name: str, public_key: Path, db: str = DbOpt) -> None:
     """Register or replace a member's Ed25519 signing key (PEM)."""
+    from aisac.contract.signing import load_public_raw
     from aisac.hub.members import set_public_key
-    from aisac.intel.signing import load_public_raw
 
     try:
         set_public_key(_engine(db), name, load_public_raw(public_key))
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"signing key of {name} registered")
 
 
@@ -126,7 +140,7 @@ def collection_add(
     try:
         typer.echo(add_collection(_engine(db), title, description, tuple(read_role), tuple(write_role)))
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @collection_app.command("grant")
@@ -139,7 +153,7 @@ def collection_grant(
     try:
         grant(_engine(db), member, collection_id, read, write)
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"{member}: read={read} write={write} on {collection_id}")
 
 
@@ -177,4 +191,50 @@ def incidents(
                 for c in cols
             ]
         )
+    out.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(db: str = DbOpt, log_key: Path | None = LogKeyOpt, log_origin: str | None = LogOriginOpt) -> None:
+    """Recompute the log from the database and check every signed checkpoint; exit 1 naming the first
+    bad entry."""
+    from aisac.hub.checkpoints import LogKey, key_from_env
+    from aisac.hub.db import make_engine
+    from aisac.hub.tlog_verify import verify
+
+    path, origin = key_from_env(db, log_key, log_origin)
+    try:
+        verifier = LogKey.load(path, origin).verifier
+    except (FileNotFoundError, ValueError) as exc:
+        fail(f"cannot check checkpoint signatures: {exc}")
+    result = verify(make_engine(db), verifier)
+    if result.problem:
+        typer.echo(f"TAMPERED: {result.problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"intact: {result.leaves} leaves, {result.checkpoints} signed checkpoints verified")
+
+
+@audit_app.command("reads")
+def audit_reads(
+    object_id: str = typer.Option(..., "--object", help="STIX id of the object."),
+    db: str = DbOpt,
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Which members read an AMBER, AMBER+STRICT or RED object, and when (from the transparency log)."""
+    from aisac.hub.db import make_engine
+    from aisac.hub.timefmt import format_ts
+    from aisac.hub.tlog import reads_of
+
+    with make_engine(db).connect() as conn:
+        rows = reads_of(conn, object_id)
+    found = [
+        {"leaf": r.idx, "reader": r.actor, "at": format_ts(r.at), "submitter": r.subject, "detail": r.detail}
+        for r in rows
+    ]
+    if as_json:
+        typer.echo(json.dumps(found, indent=2))
+        return
+    table = Table("leaf", "reader", "at", "submitter", "detail", title=f"reads of {object_id}")
+    for r in found:
+        table.add_row(*(str(r[c]) for c in ("leaf", "reader", "at", "submitter", "detail")))
     out.print(table)

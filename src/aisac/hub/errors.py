@@ -1,4 +1,4 @@
-"""TAXII 2.1 media types and error bodies; every error the hub returns uses them."""
+"""TAXII 2.1 error bodies; every error the hub returns uses them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
+from aisac.contract.stix import TAXII_MEDIA_TYPE
 
 
 class TaxiiError(Exception):

@@ -13,6 +13,8 @@ from fastapi import Request
 from sqlalchemy import Connection, Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aisac.contract.stix import TAXII_MEDIA_TYPE
+from aisac.hub import tlog
 from aisac.hub.audit import record
 from aisac.hub.errors import TaxiiError
 from aisac.hub.members import AuthError, Member, authenticate
@@ -62,15 +64,31 @@ def read_session(request: Request) -> Iterator[tuple[Connection, Member]]:
     """Authenticate, read and audit on one connection in one worker thread: a GET costs one thread hop.
 
     The audit row is written after the read transaction ends (a SQLite read snapshot cannot always be
-    upgraded to a write), before the answer leaves; errors are audited by the middleware instead.
+    upgraded to a write), before the answer leaves; errors are audited by the middleware instead. Reads
+    the route put in `request.state.log_entries` become transparency-log leaves in that same write.
     """
     with request.app.state.engine.connect() as conn:
         member = _authenticate(conn, request)
         yield conn, member
         conn.commit()
         record(conn, member.name, "request", f"{request.method} {request.url.path}", 200)
+        tlog.append(conn, getattr(request.state, "log_entries", []))
         conn.commit()
         request.state.audited = True
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, refused with 413 beyond the hub's max_content_length (declared or streamed)."""
+    limit = request.app.state.max_content_length
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TaxiiError(413, "envelope too large", f"{declared} bytes exceeds max_content_length {limit}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise TaxiiError(413, "envelope too large", f"body exceeds max_content_length {limit}")
+    return bytes(body)
 
 
 def _is_taxii(media: str) -> bool:
@@ -86,7 +104,7 @@ async def require_accept(request: Request) -> None:
     accept = request.headers.get("accept")
     if accept and not any(_is_taxii(m) for m in accept.split(",")):
         raise TaxiiError(
-            406, "not acceptable", f"this hub answers application/taxii+json;version=2.1, not {accept!r}"
+            406, "not acceptable", f"this hub answers {TAXII_MEDIA_TYPE}, not {accept!r}"
         )
 
 
@@ -97,7 +115,7 @@ def require_content_type(request: Request) -> None:
         raise TaxiiError(
             415,
             "unsupported media type",
-            f"send application/taxii+json;version=2.1, not {media or 'no Content-Type'!r}",
+            f"send {TAXII_MEDIA_TYPE}, not {media or 'no Content-Type'!r}",
         )
 
 

@@ -12,6 +12,7 @@ from aisac.hub.errors import TaxiiError
 from aisac.hub.http import member_of
 from aisac.hub.members import Member
 from aisac.hub.store import provenance
+from aisac.hub.timefmt import parse_ts
 
 router = APIRouter(prefix="/aisac")
 Auth = Annotated[Member, Depends(member_of)]
@@ -47,9 +48,13 @@ def ack(request: Request, member: Auth, incident_id: str) -> JSONResponse:
 
 
 @router.get("/sla")
-def sla(request: Request, member: Auth) -> JSONResponse:
+def sla(request: Request, member: Auth, since: str | None = None, until: str | None = None) -> JSONResponse:
+    try:
+        start, end = (parse_ts(since) if since else None), (parse_ts(until) if until else None)
+    except ValueError as exc:
+        raise TaxiiError(400, "invalid filter", str(exc)) from exc
     with request.app.state.engine.connect() as conn:
-        return JSONResponse({"labs": incidents.sla(conn)})
+        return JSONResponse({"labs": incidents.sla(conn, since=start, until=end)})
 
 
 @router.get("/provenance/{collection_id}/{object_id}")

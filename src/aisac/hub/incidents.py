@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
+from aisac.hub import tlog
 from aisac.hub.access import visible
 from aisac.hub.audit import record
 from aisac.hub.members import Member
@@ -120,6 +121,9 @@ def file_incident(engine: Engine, member: Member, body: dict[str, Any]) -> Incid
             [{"incident_id": incident_id, "stix_id": i} for i in dict.fromkeys(body["objects"])],
         )
         record(conn, member.name, "incident.file", incident_id, detail=f"kind={body['kind']}")
+        linked = ",".join(dict.fromkeys(body["objects"]))
+        detail = f"kind={body['kind']} severity={body['severity']} objects={linked}"
+        tlog.append(conn, [tlog.Entry("incident.file", incident_id, member.name, member.name, detail)])
         return views(conn, ids=[incident_id])[0]
 
 
@@ -138,6 +142,12 @@ def acknowledge(engine: Engine, member: Member, incident_id: str) -> IncidentVie
                 insert(incident_acks).values(incident_id=incident_id, member_id=member.id, acked_at=now_us())
             )
             record(conn, member.name, "incident.ack", incident_id)
+            reporter = conn.execute(
+                select(members.c.name)
+                .join(incidents, incidents.c.reporter_id == members.c.id)
+                .where(incidents.c.id == incident_id)
+            ).scalar()
+            tlog.append(conn, [tlog.Entry("incident.ack", incident_id, member.name, reporter)])
         return views(conn, ids=[incident_id])[0]
 
 
@@ -181,10 +191,18 @@ def views(conn: Connection, ids: list[str] | None = None, now: int | None = None
     return out
 
 
-def sla(conn: Connection, now: int | None = None) -> list[dict[str, Any]]:
-    """Per lab: incidents it filed within 48h of confirmation, and acknowledgements given by the deadline."""
+def sla(
+    conn: Connection, now: int | None = None, since: int | None = None, until: int | None = None
+) -> list[dict[str, Any]]:
+    """Per lab: incidents it filed within 48h of confirmation, and acknowledgements given by the deadline
+    (of incidents confirmed in [since, until) when given: a quarter's figure)."""
     now = now_us() if now is None else now
-    rows = conn.execute(select(incidents)).all()
+    q = select(incidents)
+    if since is not None:
+        q = q.where(incidents.c.confirmed_at >= since)
+    if until is not None:
+        q = q.where(incidents.c.confirmed_at < until)
+    rows = conn.execute(q).all()
     acks = {(a.incident_id, a.member_id): a.acked_at for a in conn.execute(select(incident_acks))}
     out = []
     for lab in conn.execute(

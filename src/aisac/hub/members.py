@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from aisac.hub import tlog
 from aisac.hub.audit import record
 from aisac.hub.models import api_keys, members
 from aisac.hub.timefmt import now_us
@@ -59,6 +60,8 @@ def add_member(
         record(
             conn, None, "member.add", name, detail=f"role={role} signing_key={'yes' if public_key else 'no'}"
         )
+        detail = f"role={role} signing_key={public_key.hex() if public_key else 'none'}"
+        tlog.append(conn, [tlog.Entry("member.add", name, None, name, detail)])
     return key
 
 
@@ -68,6 +71,7 @@ def new_key(engine: Engine, name: str, expires_days: float | None = 365) -> str:
         member_id = _member_id(conn, name)
         key = _new_key(conn, member_id, expires_days)
         record(conn, None, "member.key", name)
+        tlog.append(conn, [tlog.Entry("member.key", name, None, name, "new API key")])
     return key
 
 
@@ -78,6 +82,7 @@ def set_public_key(engine: Engine, name: str, public_key: bytes) -> None:
             update(members).where(members.c.id == _member_id(conn, name)).values(public_key=public_key)
         )
         record(conn, None, "member.set-key", name)
+        tlog.append(conn, [tlog.Entry("member.set-key", name, None, name, f"signing_key={public_key.hex()}")])
 
 
 def _member_id(conn: Connection, name: str) -> int:
@@ -99,20 +104,41 @@ def _new_key(conn: Connection, member_id: int, expires_days: float | None) -> st
     return key
 
 
-def authenticate(conn: Connection, name: str | None, key: str) -> Member:
-    """The member owning `key` (and called `name`, for HTTP Basic); AuthError says why not."""
-    row = conn.execute(
+def _key_row(conn: Connection, where):  # type: ignore[no-untyped-def]
+    return conn.execute(
         select(
             members.c.id,
             members.c.name,
             members.c.role,
             members.c.public_key,
+            api_keys.c.id.label("key_id"),
             api_keys.c.expires_at,
             api_keys.c.revoked,
         )
         .join(api_keys, api_keys.c.member_id == members.c.id)
-        .where(api_keys.c.key_hash == hash_key(key))
+        .where(where)
     ).first()
+
+
+def authenticate(conn: Connection, name: str | None, key: str) -> Member:
+    """The member owning `key` (and called `name`, for HTTP Basic); AuthError says why not."""
+    return _valid(_key_row(conn, api_keys.c.key_hash == hash_key(key)), name)
+
+
+def authenticate_key_id(conn: Connection, name: str, key_id: int) -> Member:
+    """The member of a signed-in session, re-checked on every request: a revoked or expired key ends it."""
+    return _valid(_key_row(conn, api_keys.c.id == key_id), name)
+
+
+def stored_key_id(conn: Connection, key: str) -> int:
+    """The id of the stored key `key` hashes to (what a session remembers instead of the key)."""
+    found = conn.execute(select(api_keys.c.id).where(api_keys.c.key_hash == hash_key(key))).scalar()
+    if found is None:
+        raise AuthError("unknown API key for this member")
+    return int(found)
+
+
+def _valid(row, name: str | None) -> Member:  # type: ignore[no-untyped-def]
     if row is None or (name is not None and row.name != name):
         raise AuthError("unknown API key for this member")
     if row.revoked:

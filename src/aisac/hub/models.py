@@ -150,3 +150,95 @@ audit = Table(
     Column("status", Integer, nullable=True),
     Column("detail", Text, nullable=False, default=""),
 )
+
+# The forum's voice (aisac.report): which intrusion sets a liaison cleared for public naming, what the forum
+# delivered (public reports, agency exports) with the hash of what was sent, and each lab's consent to
+# government sharing (absent means no: sharing fails closed).
+report_clearances = Table(
+    "report_clearances",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("stix_id", String(300), nullable=False, index=True),
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("cleared_at", BigInteger, nullable=False),
+)
+
+report_deliveries = Table(
+    "report_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("delivered_at", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("attributions", Text, nullable=False),
+)
+
+member_consent = Table(
+    "member_consent",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id"), primary_key=True),
+    Column("government", Boolean, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Transparency log (docs/hub.md): leaves in order, the hash of every complete perfect subtree (level 0 = the
+# leaf hashes) so appends and proofs never rehash the tree, and the signed checkpoints.
+tlog_leaves = Table(
+    "tlog_leaves",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", BigInteger, nullable=False),
+    Column("actor", String(64), nullable=True),
+    Column("subject", String(64), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("target", String(300), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_tlog_leaves_actor", "actor", "idx"),
+    Index("ix_tlog_leaves_subject", "subject", "idx"),
+)
+
+tlog_nodes = Table(
+    "tlog_nodes",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+tlog_checkpoints = Table(
+    "tlog_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("signed_at", BigInteger, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+# PSI relay: a session between two labs and the opaque (peer-encrypted) messages they exchange.
+psi_sessions = Table(
+    "psi_sessions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("opener_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("peer_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("opener_key", LargeBinary(32), nullable=False),
+    Column("peer_key", LargeBinary(32), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_psi_sessions_pair", "peer_id", "opener_id", "kind"),
+)
+
+psi_messages = Table(
+    "psi_messages",
+    metadata,
+    Column("session_id", String(36), ForeignKey("psi_sessions.id"), primary_key=True),
+    Column("sender_id", Integer, ForeignKey("members.id"), primary_key=True),
+    Column("name", String(40), primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("delivered", Boolean, nullable=False),
+)

@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, and_, exists, insert, not_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from aisac.hub import cursor
+from aisac.contract.signing import object_hash, verify
+from aisac.contract.stix import Tlp
+from aisac.hub import cursor, tlog
 from aisac.hub.access import visible
 from aisac.hub.audit import record
 from aisac.hub.charter import WORKING_GROUP_ID
@@ -21,9 +23,6 @@ from aisac.hub.models import members, objects, recipients, submissions
 from aisac.hub.timefmt import format_ts, now_us, parse_ts
 from aisac.hub.tlp import level_of, recipients_of
 from aisac.hub.validate import check
-from aisac.intel.signing import object_hash, verify
-
-STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 
 
 class SignatureError(Exception):
@@ -146,6 +145,7 @@ def ingest(
             )
         )
         _insert_objects(conn, rows, date_added, status_id)
+        tlog.append(conn, _added_entries(conn, member, status_id))
         record(
             conn,
             member.name,
@@ -179,6 +179,26 @@ def _insert_objects(conn: Connection, rows: list[dict[str, Any]], date_added: in
         ).scalar()
         if pk is not None:
             conn.execute(insert(recipients), [{"object_pk": pk, "member_name": n} for n in r["_recipients"]])
+
+
+def _added_entries(conn: Connection, member: Member, status_id: str) -> list[tlog.Entry]:
+    """One 'object.add' leaf per object version this submission stored, committing to its hash."""
+    stored = conn.execute(
+        select(objects.c.collection_id, objects.c.stix_id, objects.c.version, objects.c.tlp, objects.c.sha256)
+        .where(objects.c.submission_id == status_id)
+        .order_by(objects.c.pk)
+    ).all()
+    return [
+        tlog.Entry(
+            "object.add",
+            r.stix_id,
+            member.name,
+            member.name,
+            f"collection={r.collection_id} version={r.version} tlp={Tlp(r.tlp).name} sha256={r.sha256} "
+            f"status={status_id}",
+        )
+        for r in stored
+    ]
 
 
 def status_resource(
@@ -263,7 +283,7 @@ def page(conn: Connection, q: Select[Any], limit: int, after: str | None) -> tup
 
 
 def provenance(conn: Connection, member: Member, collection_id: str, stix_id: str) -> list[dict[str, Any]]:
-    """Signature proofs for each visible, signed version of an object (see aisac.intel.signing)."""
+    """Signature proofs for each visible, signed version of an object (see aisac.contract.signing)."""
     rows = conn.execute(
         select(
             objects.c.version,

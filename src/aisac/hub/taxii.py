@@ -10,15 +10,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
-from aisac.hub import cursor
+from aisac.contract.signing import SIGNATURE_HEADER, SIGNER_HEADER
+from aisac.contract.stix import STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE
+from aisac.hub import cursor, tlog
 from aisac.hub.access import CollectionAccess, collection_for, collections_for
-from aisac.hub.errors import TAXII_MEDIA_TYPE, TaxiiError
-from aisac.hub.http import member_of, read_session, require_accept, require_content_type
+from aisac.hub.errors import TaxiiError
+from aisac.hub.http import member_of, read_body, read_session, require_accept, require_content_type
 from aisac.hub.members import Member
 from aisac.hub.models import objects
-from aisac.hub.store import STIX_MEDIA_TYPE, Filters, SignatureError, ingest, load_status, page, query
+from aisac.hub.store import Filters, SignatureError, ingest, load_status, page, query
 from aisac.hub.timefmt import format_ts, parse_ts
-from aisac.intel.signing import SIGNATURE_HEADER, SIGNER_HEADER
 
 T = TypeVar("T")
 API_ROOT = "forum"
@@ -156,40 +157,58 @@ def get_collection(request: Request, collection_id: str) -> Response:
     return taxii(_collection_body(access))
 
 
+READ_COLUMNS = [
+    objects.c.body,
+    objects.c.collection_id,
+    objects.c.stix_id,
+    objects.c.version,
+    objects.c.tlp,
+    objects.c.submitter_id,
+]
+
+
+def _log_reads(request: Request, conn: Connection, member: Member, rows: list[Any]) -> None:
+    """Have read_session log the reads of AMBER-or-tighter objects as transparency-log leaves."""
+    request.state.log_entries = tlog.read_entries(conn, member.name, rows)
+
+
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/")
 def get_objects(request: Request, collection_id: str) -> Response:
     with read_session(request) as (conn, member):
         _collection(conn, member, collection_id)
-        q = query(member, collection_id, _filters(request), [objects.c.body])
+        q = query(member, collection_id, _filters(request), READ_COLUMNS)
         rows, more = _page(conn, request, q)
+        _log_reads(request, conn, member, rows)
     return taxii(_envelope(rows, more), headers=_added_headers(rows))
 
 
 def _object_rows(
-    request: Request, collection_id: str, object_id: str, column: Any, versions: str | None = None
+    request: Request, collection_id: str, object_id: str, columns: list[Any], versions: str | None = None
 ) -> tuple[list[Any], str | None]:
     """One page of an object's visible versions; 404 when the member can see none (as if absent)."""
     with read_session(request) as (conn, member):
         f = _filters(request)
         f.ids, f.versions = [object_id], [versions] if versions else f.versions
         _collection(conn, member, collection_id)
-        rows, more = _page(conn, request, query(member, collection_id, f, [column]))
+        rows, more = _page(conn, request, query(member, collection_id, f, columns))
         if not rows and not request.query_params.get("next"):
             raise TaxiiError(
                 404, "unknown object", f"no object {object_id!r} in collection {collection_id!r}"
             )
+        if objects.c.body in columns:
+            _log_reads(request, conn, member, rows)
     return rows, more
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/")
 def get_object(request: Request, collection_id: str, object_id: str) -> Response:
-    rows, more = _object_rows(request, collection_id, object_id, objects.c.body)
+    rows, more = _object_rows(request, collection_id, object_id, READ_COLUMNS)
     return taxii(_envelope(rows, more), headers=_added_headers(rows))
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/")
 def get_versions(request: Request, collection_id: str, object_id: str) -> Response:
-    rows, more = _object_rows(request, collection_id, object_id, objects.c.version, versions="all")
+    rows, more = _object_rows(request, collection_id, object_id, [objects.c.version], versions="all")
     body: dict[str, Any] = {
         "more": more is not None,
         "versions": [format_ts(r.version or r.date_added) for r in rows],
@@ -231,7 +250,7 @@ async def add_objects(request: Request, member: Auth, collection_id: str) -> Res
 
     await anyio.to_thread.run_sync(check_collection)
     require_content_type(request)
-    envelope = _read_envelope(await _read_body(request))
+    envelope = _read_envelope(await read_body(request))
     try:
         status = await anyio.to_thread.run_sync(
             ingest,
@@ -245,19 +264,6 @@ async def add_objects(request: Request, member: Auth, collection_id: str) -> Res
     except SignatureError as exc:
         raise TaxiiError(403, "signature rejected", str(exc)) from exc
     return taxii(status, status=202)
-
-
-async def _read_body(request: Request) -> bytes:
-    limit = request.app.state.max_content_length
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise TaxiiError(413, "envelope too large", f"{declared} bytes exceeds max_content_length {limit}")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise TaxiiError(413, "envelope too large", f"body exceeds max_content_length {limit}")
-    return bytes(body)
 
 
 def _read_envelope(body: bytes) -> list[Any]:

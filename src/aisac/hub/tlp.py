@@ -1,63 +1,14 @@
-"""TLP 2.0 (and the TLP 1.0 markings the stix2 library ships), mapped to one ordered level per object.
+"""Each stored object's TLP level: the most restrictive TLP marking it carries (object or granular markings).
 
-An object's level is the most restrictive TLP marking it carries (object or granular markings); unmarked
-objects get DEFAULT_LEVEL. Who may read which level is decided in `access.py`.
+Unmarked objects get DEFAULT_LEVEL. The levels and marking ids are the shared vocabulary
+(`aisac.contract.stix`); who may read which level is decided in `access.py`.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import Any
 
-
-class Tlp(IntEnum):
-    """TLP levels in the order they tighten."""
-
-    CLEAR = 0
-    GREEN = 1
-    AMBER = 2
-    AMBER_STRICT = 3
-    RED = 4
-
-
-TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
-TLP2_CREATED = "2022-10-01T00:00:00.000Z"
-TLP2_IDS: dict[Tlp, str] = {
-    Tlp.CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-    Tlp.GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-    Tlp.AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-    Tlp.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-    Tlp.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
-}
-# TLP 1.0 as predefined by STIX 2.1 (stix2.TLP_WHITE ... TLP_RED): WHITE is CLEAR under TLP 2.0.
-TLP1_IDS: dict[str, Tlp] = {
-    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": Tlp.CLEAR,
-    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": Tlp.GREEN,
-    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": Tlp.AMBER,
-    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Tlp.RED,
-}
-LEVEL_OF_ID: dict[str, Tlp] = {**TLP1_IDS, **{v: k for k, v in TLP2_IDS.items()}}
-NAMES: dict[Tlp, str] = {
-    Tlp.CLEAR: "clear",
-    Tlp.GREEN: "green",
-    Tlp.AMBER: "amber",
-    Tlp.AMBER_STRICT: "amber+strict",
-    Tlp.RED: "red",
-}
-DEFAULT_LEVEL = Tlp.GREEN
-RECIPIENTS_PROPERTY = "x_aisac_recipients"
-
-
-def marking_definition(level: Tlp) -> dict[str, Any]:
-    """The OASIS TLP 2.0 marking-definition object for a level (published as a STIX extension)."""
-    return {
-        "type": "marking-definition",
-        "spec_version": "2.1",
-        "id": TLP2_IDS[level],
-        "created": TLP2_CREATED,
-        "name": f"TLP:{NAMES[level].upper()}",
-        "extensions": {TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": NAMES[level]}},
-    }
+from aisac.contract.stix import DEFAULT_LEVEL, LEVEL_OF_ID, RECIPIENTS_PROPERTY, Tlp
 
 
 def level_of(obj: dict[str, Any]) -> Tlp:

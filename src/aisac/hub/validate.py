@@ -171,6 +171,8 @@ def _pattern_error(pattern: str) -> str | None:
     """The first grammar error of a STIX pattern (the ANTLR parser is the slow part; repeats are cached)."""
     if SIMPLE_PATTERN.fullmatch(pattern):
         return None
+    if not pattern.strip("( \t\r\n"):  # the reference parser fails with an exception on these
+        return "empty pattern"
     errors = run_validator(pattern, stix_version="2.1")
     return str(errors[0]) if errors else None
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from aisac.console import EXIT_FOUND, fail
+
 app = typer.Typer(
     help="Share STIX intel with the forum hub (signed push, incremental pull).", no_args_is_help=True
 )
@@ -25,7 +27,7 @@ def keygen(
     path: Path = PathArg,
 ) -> None:
     """Create this lab's Ed25519 signing key; give the .pub file to the hub operator."""
-    from aisac.intel.signing import generate_key
+    from aisac.contract.signing import generate_key
 
     typer.echo(f"private key {path} (keep it secret); public key {generate_key(path)}")
 
@@ -46,8 +48,7 @@ def push_cmd(
     try:
         statuses = push(Hub(hub, member, api_key), read_objects(bundle), key, collection, batch)
     except (HubError, ValueError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc)
     ok = sum(s["success_count"] for s in statuses)
     failures = [f for s in statuses for f in s["failures"]]
     for f in failures:
@@ -57,7 +58,7 @@ def push_cmd(
         f"status {', '.join(s['id'] for s in statuses)}"
     )
     if failures:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FOUND)
 
 
 @app.command("pull")
@@ -77,8 +78,7 @@ def pull_cmd(
     try:
         total = sum(pull(Hub(hub, member, api_key), out, since, collection, limit, max_pages))
     except (HubError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc)
     state = json.loads((out / "pull-state.json").read_text("utf-8"))
     typer.echo(
         f"pulled {total} objects into {out / 'objects.jsonl'}; "
@@ -100,12 +100,46 @@ def verify_cmd(
     try:
         results = check_provenance(Hub(hub, member, api_key), object_id, collection)
     except HubError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(exc)
     for r in results:
         verdict = (
             "signature verified" if r["verified"] else "UNSIGNED" if not r["signed"] else "SIGNATURE FAILS"
         )
         typer.echo(f"{object_id} version {r['version']}: submitted by {r['signer']}, {verdict}")
     if not all(r["verified"] for r in results):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FOUND)
+
+
+@app.command("audit")
+def audit_cmd(
+    hub: str = typer.Option(..., "--hub"),
+    member: str = MemberOpt,
+    api_key: str = KeyOpt,
+    state: Path | None = typer.Option(
+        None,
+        "--state",
+        help="Where the last verified checkpoint and the pinned log key are kept "
+        "(default ~/.config/aisac/log-audit/<member>@<host>_<port>.json).",
+    ),
+) -> None:
+    """Verify the hub's transparency log: signed checkpoint, consistency with the last one seen, and an
+    inclusion proof for each new entry about you; exit 1 when any check fails."""
+    from aisac.intel.client import Hub, HubError
+    from aisac.intel.logaudit import AuditError, audit, default_state_path
+
+    path = state or default_state_path(hub, member)
+    try:
+        report = audit(Hub(hub, member, api_key), path)
+    except AuditError as exc:
+        typer.echo(f"AUDIT FAILED: {exc}", err=True)
+        raise typer.Exit(EXIT_FOUND) from exc
+    except (HubError, OSError, ValueError) as exc:
+        fail(exc)
+    if report.pinned_now:
+        typer.echo(f"pinned the hub's log key (first audit); state in {path}")
+    for read in report.reads:
+        typer.echo(f"read by {read['actor']}: {read['target']} (leaf {read['index']}, {read['detail']})")
+    typer.echo(
+        f"log verified at size {report.size} (consistent with size {report.previous_size}); "
+        f"{report.leaves} new entries about {member} proven included"
+    )

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from aisac.intel.signing import (
+from aisac.contract.signing import (
     SIGNATURE_HEADER,
     SIGNER_HEADER,
     load_private,
@@ -20,8 +20,8 @@ from aisac.intel.signing import (
     sign_objects,
     verify_provenance,
 )
+from aisac.contract.stix import TAXII_MEDIA_TYPE
 
-TAXII = "application/taxii+json;version=2.1"
 DEFAULT_COLLECTION = "forum"
 
 
@@ -44,11 +44,12 @@ class Hub:
             base_url=self.url.rstrip("/"),
             auth=(self.member, self.api_key),
             timeout=self.timeout,
-            headers={"Accept": TAXII},
+            headers={"Accept": TAXII_MEDIA_TYPE},
         )
 
 
-def _check(response: httpx.Response) -> dict[str, Any]:
+def raise_for_hub(response: httpx.Response) -> None:
+    """HubError with the hub's title and description for a 4xx/5xx (any body type)."""
     if response.status_code >= 400:
         try:
             body = response.json()
@@ -56,13 +57,18 @@ def _check(response: httpx.Response) -> dict[str, Any]:
         except ValueError:
             detail = response.text[:200]
         raise HubError(f"hub answered {response.status_code}: {detail}")
+
+
+def answer(response: httpx.Response) -> dict[str, Any]:
+    """The JSON body of a hub answer; HubError with the hub's title and description for a 4xx/5xx."""
+    raise_for_hub(response)
     return response.json()
 
 
 def collection_url(http: httpx.Client, collection: str) -> str:
     """The objects URL of a collection given by id or title (discovered through /taxii2/)."""
-    root = _check(http.get("/taxii2/"))["default"]
-    found = _check(http.get(root + "collections/")).get("collections", [])
+    root = answer(http.get("/taxii2/"))["default"]
+    found = answer(http.get(root + "collections/")).get("collections", [])
     match = [c for c in found if collection in (c["id"], c["title"])]
     if not match:
         raise HubError(f"no collection {collection!r} visible to this member")
@@ -94,11 +100,11 @@ def push(
         url = collection_url(http, collection) + "objects/"
 
         def send(chunk: list[dict[str, Any]]) -> dict[str, Any]:
-            headers = {"Content-Type": TAXII}
+            headers = {"Content-Type": TAXII_MEDIA_TYPE}
             if key is not None:
                 headers |= {SIGNATURE_HEADER: sign_objects(key, hub.member, chunk), SIGNER_HEADER: hub.member}
             body = json.dumps({"objects": chunk}, separators=(",", ":")).encode()
-            return _check(http.post(url, content=body, headers=headers))
+            return answer(http.post(url, content=body, headers=headers))
 
         chunks = [objects[i : i + batch] for i in range(0, len(objects), batch)]
         with ThreadPoolExecutor(max(1, in_flight)) as pool:
@@ -142,7 +148,7 @@ def pull(
             if state.get("next"):
                 params["next"] = state["next"]
             response = http.get(url, params=params)
-            envelope = _check(response)
+            envelope = answer(response)
             objects = envelope.get("objects", [])
             fh.write(b"".join(json.dumps(o, separators=(",", ":")).encode() + b"\n" for o in objects))
             fh.flush()
@@ -166,9 +172,9 @@ def check_provenance(hub: Hub, object_id: str, collection: str = DEFAULT_COLLECT
     """Fetch an object's versions and the hub's signature proofs; verify each here, not trusting the hub."""
     with hub.client() as http:
         base = collection_url(http, collection)
-        objects = _check(http.get(f"{base}objects/{object_id}/", params={"match[version]": "all"}))["objects"]
+        objects = answer(http.get(f"{base}objects/{object_id}/", params={"match[version]": "all"}))["objects"]
         collection_id = base.rstrip("/").rsplit("/", 1)[-1]
-        proofs = _check(http.get(f"/aisac/provenance/{collection_id}/{object_id}"))["versions"]
+        proofs = answer(http.get(f"/aisac/provenance/{collection_id}/{object_id}"))["versions"]
     by_hash = {object_hash(o): o for o in objects}
     return [
         {
@@ -192,7 +198,7 @@ def fetch(
         if types:
             params["match[type]"] = ",".join(types)
         while True:
-            envelope = _check(http.get(url, params=params))
+            envelope = answer(http.get(url, params=params))
             found += envelope.get("objects", [])
             if not envelope.get("more"):
                 return found
@@ -208,4 +214,4 @@ def collection_id(hub: Hub, collection: str = DEFAULT_COLLECTION) -> str:
 def get_json(hub: Hub, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     """A plain-JSON hub resource under /aisac/ (incidents, whoami, submitters), checked like TAXII."""
     with hub.client() as http:
-        return _check(http.get(path, params=params, headers={"Accept": "application/json"}))
+        return answer(http.get(path, params=params, headers={"Accept": "application/json"}))

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 
 import pyarrow as pa
 
+from aisac.contract.times import RFC3339
 from aisac.logs.schema import Column, Kind
 
 #: An `account.pathway` value: a lowercase name such as self_serve, enterprise, education, research, startup.
 PATHWAY_NAME = "[a-z][a-z0-9_-]{0,39}"
-RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
 
 
 def quote(name: str) -> str:

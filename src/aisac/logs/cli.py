@@ -8,7 +8,7 @@ import pyarrow as pa
 import typer
 from rich.table import Table
 
-from aisac.console import console, out, progress
+from aisac.console import EXIT_FOUND, fail, out, progress
 from aisac.logs import schema
 from aisac.logs.checks import literal, quote
 from aisac.logs.reader import Log, LogError, connect, log_files, read_log
@@ -25,8 +25,7 @@ def load(paths: list[Path], *, keep_unknown: bool = False, memory_limit: str | N
         with progress("reading logs", total or None) as advance:
             return read_log(paths, keep_unknown=keep_unknown, progress=advance, con=connect(memory_limit=memory_limit))
     except LogError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(exc)
 
 
 def report(log: Log, limit: int | None) -> None:
@@ -58,7 +57,7 @@ def validate(
     log = load(paths)
     report(log, limit)
     if log.records == 0 or (strict and not log.complete):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FOUND)
 
 
 @app.command()
@@ -73,7 +72,7 @@ def convert(
     if log.rejected:
         report(log, limit=20)
     if log.records == 0 or (strict and not log.complete):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FOUND)
     table = _with_unknown_columns(log)
     write_table(table, out_path, to, time_columns_of(schema.COLUMNS))
     out.print(f"wrote {table.num_rows} records to {out_path}")

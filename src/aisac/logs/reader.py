@@ -163,7 +163,7 @@ class _Unreadable(Exception):
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    cols = ", ".join(f"{quote(c.name)} {_duck_type(c.kind)}" for c in COLUMNS)
+    cols = ", ".join(f"{quote(c.name)} {duck_type(c.kind)}" for c in COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS _stored ({cols}, _extra VARCHAR)")
     con.execute(
         "CREATE TABLE IF NOT EXISTS issues "
@@ -171,7 +171,8 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _duck_type(kind: Kind) -> str:
+def duck_type(kind: Kind) -> str:
+    """The DuckDB type a column of this kind is held in."""
     return {
         Kind.COUNT: "BIGINT",
         Kind.INTEGER: "BIGINT",
@@ -409,7 +410,7 @@ def _read_parquet(con, path: Path, report: FileReport, keep_unknown: bool, progr
     damaged = _check_parquet(con, pf, path, report, sql, progress, store=False)
     if not damaged:
         # Every row group read: scan the file in place from now on; only the rejected rows are left out.
-        values = ", ".join(f"CAST({v} AS {_duck_type(c.kind)}) AS {quote(c.name)}"
+        values = ", ".join(f"CAST({v} AS {duck_type(c.kind)}) AS {quote(c.name)}"
                            for c, v in zip(COLUMNS, values_sql, strict=True))
         views.append(
             f"SELECT {values}, {extra} AS _extra FROM read_parquet({literal(str(path))}, file_row_number = true) "

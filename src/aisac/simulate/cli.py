@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from aisac.console import console, out, progress
+from aisac.console import fail, out, progress
 from aisac.logs.writer import FORMATS
 from aisac.simulate.families import BENIGN_STEPS, FAMILIES
 from aisac.simulate.families import family as family_of
@@ -28,20 +28,17 @@ def command(
     """Simulate one lab's traffic: benign personas (hard negatives included) and distillation campaigns."""
     if labs is not None:
         if family != "default" or mix:
-            console.print("[red]error:[/red] --labs builds its own world from the default family; drop --family/--mix")
-            raise typer.Exit(2)
+            fail("--labs builds its own world from the default family; drop --family/--mix")
         _labs(out_dir, labs, days, seed, scale, fmt)
         return
     try:
         kinds = family_of(family).kinds
     except ValueError as exc:
-        console.print(f"[red]error:[/red] --family: {exc}")
-        raise typer.Exit(2) from None
+        fail(f"--family: {exc}")
     try:
         campaigns = parse_mix(mix, family) if mix else None
     except ValueError as exc:
-        console.print(f"[red]error:[/red] --mix: {exc}")
-        raise typer.Exit(2) from None
+        fail(f"--mix: {exc}")
     start = time.perf_counter()
     steps = BENIGN_STEPS[family] + (sum(campaigns.values()) if campaigns else len(kinds))
     with progress("simulating", steps) as advance:

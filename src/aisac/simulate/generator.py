@@ -12,18 +12,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from aisac.contract.labels import LABEL_COLUMNS, LABELS_FILE, PHASES_FILE, write_phases
 from aisac.logs import schema
 from aisac.logs.writer import time_columns_of, write_table
 from aisac.simulate.families import family as family_of
 from aisac.simulate.lab import DAY_US, Lab
 from aisac.simulate.personas import CAMPAIGNS
-from aisac.simulate.phases import FILE_NAME as PHASES_FILE
-from aisac.simulate.phases import campaign_phases, write_phases
+from aisac.simulate.phases import campaign_phases
 
 DEFAULT_START = datetime(2026, 4, 6, tzinfo=UTC)
 DEFAULT_MIX: dict[str, int] = dict.fromkeys(CAMPAIGNS, 1)
 TIME_COLUMNS = time_columns_of(schema.COLUMNS)
-LABEL_COLUMNS = ("account_id", "label", "persona", "campaign")
 
 
 #: The second random stream (account pathways) is seeded from the seed and this tag, apart from the first.
@@ -84,9 +83,9 @@ def write(sim: Simulation, out: Path, fmt: str = "parquet") -> list[Path]:
         path = logdir / f"day-{d + 1:02d}.{fmt}"
         write_table(sim.log.slice(bounds[d], bounds[d + 1] - bounds[d]), path, fmt, TIME_COLUMNS)
         paths.append(path)
-    with open(out / "labels.csv", "w", newline="") as f:
+    with open(out / LABELS_FILE, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(LABEL_COLUMNS)
         writer.writerows(zip(*(sim.labels[c].to_pylist() for c in LABEL_COLUMNS), strict=True))
-    write_phases(sim.phases, out / PHASES_FILE)
+    write_phases(sim.phases.to_pylist(), out / PHASES_FILE)
     return paths

@@ -9,15 +9,10 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from aisac.console import EXIT_FOUND, console, fail
 from aisac.watermark.base import DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD
 
 app = typer.Typer(help="Watermark the project's model outputs and detect watermarks in text.", no_args_is_help=True)
-
-
-def fail(message: str) -> typer.Exit:
-    """Print `message` as an error and give the exit to raise (status 2: bad input)."""
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(2)
 
 
 def _parse_params(params: list[str]) -> dict[str, Any]:
@@ -25,11 +20,11 @@ def _parse_params(params: list[str]) -> dict[str, Any]:
     for item in params:
         name, sep, value = item.partition("=")
         if not sep:
-            raise fail(f"--param {item!r}: expected NAME=VALUE")
+            fail(f"--param {item!r}: expected NAME=VALUE")
         try:
             config[name] = json.loads(value)
         except json.JSONDecodeError:
-            raise fail(f"--param {item!r}: VALUE must be a JSON number or true/false") from None
+            fail(f"--param {item!r}: VALUE must be a JSON number or true/false")
     return config
 
 
@@ -39,7 +34,7 @@ def load_key_or_exit(path: Path):
     try:
         return load_key(path)
     except KeyFileError as exc:
-        raise fail(str(exc)) from None
+        fail(str(exc))
 
 
 def read_texts_or_exit(path: Path):
@@ -48,9 +43,9 @@ def read_texts_or_exit(path: Path):
     try:
         records, issues = read_texts(path)
     except OSError as exc:
-        raise fail(f"{path}: cannot read ({exc.strerror})") from None
+        fail(f"{path}: cannot read ({exc.strerror})")
     for issue in issues:
-        typer.echo(f"error: {issue}", err=True)
+        console.print(f"error: {issue}", style="red", markup=False, highlight=False, soft_wrap=True)
     return records, issues
 
 
@@ -74,7 +69,7 @@ def keygen(
     try:
         key = generate_key(scheme, **_parse_params(param))
     except KeyFileError as exc:
-        raise fail(str(exc)) from None
+        fail(str(exc))
     save_key(key, out)
     if registry is not None:
         reg = KeyRegistry(registry)
@@ -138,4 +133,4 @@ def detect(
     typer.echo(f"{len(rows)} texts: {flagged} watermarked (p < {threshold:g}), {short} insufficient evidence")
     if issues:
         typer.echo(f"{len(issues)} lines set aside (see errors above)", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FOUND)

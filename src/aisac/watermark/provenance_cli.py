@@ -9,7 +9,8 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from aisac.watermark.cli import fail, load_key_or_exit, read_texts_or_exit, write_jsonl
+from aisac.console import EXIT_FOUND, fail
+from aisac.watermark.cli import load_key_or_exit, read_texts_or_exit, write_jsonl
 
 app = typer.Typer(
     help="Radioactivity audits: did a suspect model train on our watermarked outputs?", no_args_is_help=True
@@ -42,7 +43,7 @@ def _model(path: Path | None):
     try:
         return None if path is None else load_bigram(str(path))
     except ValueError as exc:
-        raise fail(str(exc)) from None
+        fail(str(exc))
 
 
 def _keys(keys: list[Path], registry: Path | None):
@@ -56,7 +57,7 @@ def _keys(keys: list[Path], registry: Path | None):
         chosen += [(k, [asdict(a) for a in reg.assignments(k.key_id)]) for k in reg.all_keys()]
         reg.close()
     if not chosen:
-        raise fail("give at least one --key or a --registry holding keys")
+        fail("give at least one --key or a --registry holding keys")
     return chosen
 
 
@@ -111,7 +112,7 @@ def audit(
     typer.echo(package.conclusion())
     if issues:
         typer.echo(f"{len(issues)} input lines set aside (see errors above); the audit used the rest", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FOUND)
 
 
 @app.command()
@@ -146,7 +147,7 @@ def train_ngram(
 
     docs = [d for d in _encode(inputs) if len(d) > 1]
     if not docs:
-        raise fail("no training text with at least two tokens")
+        fail("no training text with at least two tokens")
     save_bigram(BigramLM(project_codec().vocab_size).fit(docs), str(out))
     typer.echo(f"bigram on {sum(len(d) for d in docs)} tokens written to {out}")
 

@@ -30,7 +30,7 @@ class RuleError(ValueError):
 
 
 @dataclass(frozen=True)
-class Rule:
+class SigmaRule:
     name: str
     title: str
     level: str
@@ -44,7 +44,7 @@ def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
 
 
-def load_rules(paths: list[Path] | None = None) -> list[Rule]:
+def load_rules(paths: list[Path] | None = None) -> list[SigmaRule]:
     """The packaged starter rules, or the rules in the given files/directories."""
     if paths is None:
         folder = resources.files("aisac.detect.sigma") / "rules"
@@ -75,7 +75,7 @@ def load_rules(paths: list[Path] | None = None) -> list[Rule]:
                 raise
             raise RuleError(f"{name}: one rule per file expected ({exc})") from exc
         rules.append(
-            Rule(
+            SigmaRule(
                 Path(name).stem,
                 rule.title,
                 str(rule.level.name).lower() if rule.level else "",
@@ -97,7 +97,7 @@ def _fields(rule) -> set[str]:
     return fields
 
 
-def rule_view_sql(rules: list[Rule], source: str = "requests") -> str:
+def rule_view_sql(rules: list[SigmaRule], source: str = "requests") -> str:
     """The columns the rules read, as rules see them: text lower-cased, messages decoded to plain text."""
     used = set().union(*(r.fields for r in rules)) if rules else set()
     texts = [c.name for c in COLUMNS if c.arrow_type == pa.string() and c.name in used and c.name != MESSAGES]
@@ -107,7 +107,7 @@ def rule_view_sql(rules: list[Rule], source: str = "requests") -> str:
     return f"SELECT * REPLACE ({', '.join(replaced)}) FROM {source}" if replaced else f"SELECT * FROM {source}"
 
 
-def hits_per_account(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> pa.Table:
+def hits_per_account(con: duckdb.DuckDBPyConnection, rules: list[SigmaRule]) -> pa.Table:
     """`account_id`, then one column per rule: how many of the account's requests matched it."""
     counts = ", ".join(f"count(*) FILTER (coalesce({r.condition}, false)) AS {quote(r.name)}" for r in rules)
     view = rule_view_sql(rules)

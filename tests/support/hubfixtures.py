@@ -16,9 +16,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from aisac.contract.stix import TAXII_MEDIA_TYPE
 from aisac.hub.admin import add_collection
 from aisac.hub.db import make_engine, migrate
-from aisac.hub.devserver import (
+from aisac.hub.members import ROLES
+from tests.support.hubserver import (
     Credentials,
     HubProcess,
     Unavailable,
@@ -26,7 +28,6 @@ from aisac.hub.devserver import (
     enrol,
     postgres_cluster,
 )
-from aisac.hub.members import ROLES
 
 # name -> role; openai, anthropic and google are labs with signing keys
 MEMBERS = {
@@ -62,7 +63,7 @@ class Hub:
                 base_url=self.url,
                 auth=(creds.name, creds.key),
                 timeout=60,
-                headers={"Accept": "application/taxii+json;version=2.1"},
+                headers={"Accept": TAXII_MEDIA_TYPE},
             )
         return self._clients[member]
 

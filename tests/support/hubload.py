@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 
-TAXII = "application/taxii+json;version=2.1"
+from aisac.contract.stix import TAXII_MEDIA_TYPE as TAXII
+
 MIX = {  # a detector-like mix: mostly sigma indicators, observables and relationships
     "indicator-sigma": 30,
     "indicator-stix": 10,

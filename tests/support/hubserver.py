@@ -21,8 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from aisac.contract.signing import generate_key, load_public_raw
 from aisac.hub.members import add_member
-from aisac.intel.signing import generate_key, load_public_raw
 
 
 @dataclass
@@ -77,6 +77,7 @@ class HubProcess:
         self.db_url, self.workdir, self.extra = db_url, workdir, extra
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log_key = workdir / "hub-log-key.pem"
 
     @property
     def url(self) -> str:
@@ -96,6 +97,8 @@ class HubProcess:
             self.db_url,
             "--port",
             str(self.port),
+            "--log-key",
+            str(self.log_key),
             *self.extra,
         ]
         self.proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT)

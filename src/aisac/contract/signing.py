@@ -1,4 +1,4 @@
-"""Ed25519 signatures over a manifest of per-object hashes, shared by `aisac share` and the hub.
+"""Ed25519 signatures over a manifest of per-object hashes: what `aisac share` signs and the hub checks.
 
 Signing the sorted SHA-256 hashes of each object's RFC 8785 canonical JSON (rather than the request bytes)
 lets the hub keep one signature per submission and hand any member the proof for one object without
