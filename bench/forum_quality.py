@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from aisac.contract.stix import campaign_stix_id
 from aisac.detect import bundle
 from aisac.detect.distill import DistillationDetector
 from aisac.detect.sigma.engine import load_rules
@@ -41,7 +42,7 @@ def run(seed: int, scale: float, workdir: Path) -> dict:
         for account, campaign in zip(findings.accounts["account_id"].to_pylist(),
                                      findings.accounts["campaign"].to_pylist(), strict=True):
             if campaign:
-                campaign_of[(name, account)] = bundle.campaign_id(campaign)
+                campaign_of[(name, account)] = campaign_stix_id(campaign)
     truth = dict(zip(zip(world.operators["lab"].to_pylist(), world.operators["account_id"].to_pylist(), strict=True),
                      world.operators["operator"].to_pylist(), strict=True))
     recs = records(objects, submitters)

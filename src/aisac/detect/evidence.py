@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from aisac.contract import sketch
+from aisac.contract import signals, sketch
 from aisac.detect import prompts
 from aisac.logs import schema
 
@@ -27,6 +27,8 @@ LIMITS = {"exits": 50, "blocks": 20, "clients": 10, "mail_domains": 10, "asns": 
 #: so two labs that received the same question list sketch overlapping samples of it.
 PROMPT_SAMPLE = 2000
 SYSTEM_SAMPLE = 20
+#: The text of a request's first system message (the harness prompt), as the detector reads it.
+SYSTEM_TEXT = signals.message_text_sql(signals.first_message_sql(prompts.MESSAGES, "system"))
 #: Distinct prompts of unflagged accounts whose shingles count as common here (left out of every sketch): what
 #: ordinary customers also write (popular questions, everyday phrasing) says nothing about an operator.
 COMMON_SAMPLE = 10_000
@@ -64,8 +66,8 @@ def correlation_evidence(
             common = sketch.shingle_hashes(_common_texts(con, prompts.USER_TEXT, COMMON_SAMPLE))
             for campaign, texts in _texts(con, prompts.USER_TEXT, PROMPT_SAMPLE).items():
                 out[campaign]["prompt_sketch"] = sketch.sketch(texts, common)
-            common = sketch.shingle_hashes(_common_texts(con, prompts.SYSTEM_TEXT, COMMON_SAMPLE))
-            for campaign, texts in _texts(con, prompts.SYSTEM_TEXT, SYSTEM_SAMPLE).items():
+            common = sketch.shingle_hashes(_common_texts(con, SYSTEM_TEXT, COMMON_SAMPLE))
+            for campaign, texts in _texts(con, SYSTEM_TEXT, SYSTEM_SAMPLE).items():
                 out[campaign]["harness_sketch"] = sketch.sketch(texts, common)
     finally:
         con.unregister("_ev_campaign")

@@ -29,7 +29,6 @@ pairs: values or bands that more than `MAX_CARRIERS` campaigns share are generic
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from aisac.contract import sketch
+from aisac.contract import signals, sketch
 from aisac.forum.records import CampaignRecord
 
 #: kind -> (weight, group). Weights say how much a fully specific match of that kind is worth.
@@ -97,12 +96,7 @@ def idf(k: np.ndarray, n: int) -> np.ndarray:
 
 def _block_of(address: str) -> str:
     """The /24 (IPv4) or /48 (IPv6) an exit address lies in, as the detector names its blocks."""
-    if ":" not in address:
-        return address.rsplit(".", 1)[0] + ".0/24"
-    try:
-        return str(ipaddress.ip_network(f"{address}/48", strict=False))
-    except ValueError:
-        return address
+    return signals.address_block(address) or address
 
 
 def _all_values(recs: Sequence[CampaignRecord]) -> dict[str, _Values]:

@@ -27,7 +27,7 @@ CHAIR = "wg-chair"
 
 def _detect(root: Path) -> dict[tuple[str, str], str]:
     """Run the detector at each lab; (lab, account) -> campaign STIX id of every flagged account."""
-    from aisac.detect import bundle
+    from aisac.contract.stix import campaign_stix_id
     from aisac.detect.cli import write_findings
     from aisac.detect.distill import DistillationDetector
     from aisac.detect.sigma.engine import load_rules
@@ -41,7 +41,7 @@ def _detect(root: Path) -> dict[tuple[str, str], str]:
             for account, campaign in zip(findings.accounts["account_id"].to_pylist(),
                                          findings.accounts["campaign"].to_pylist(), strict=True):
                 if campaign:
-                    campaign_of[(lab, account)] = bundle.campaign_id(campaign)
+                    campaign_of[(lab, account)] = campaign_stix_id(campaign)
             advance(1, lab)
     return campaign_of
 
@@ -134,12 +134,12 @@ def _print(clusters, campaign_of, truth, forum, baseline, baseline_groups, lande
     alone = Table(title="What each lab saw alone")
     for col in ("lab", "campaigns", "flagged accounts", "operators behind them", "of which also hit other labs"):
         alone.add_column(col)
-    crossing = set(forum["crossing"])
+    crossing = sorted(forum["crossing"])
     for lab in LABS:
         mine = {c for (x, _), c in campaign_of.items() if x == lab}
         ops = {truth.get(k) for k in campaign_of if k[0] == lab} - {None}
         alone.add_row(lab, str(len(mine)), str(sum(1 for k in campaign_of if k[0] == lab)), str(len(ops)),
-                      ", ".join(sorted(ops & crossing)) or "-")
+                      ", ".join(sorted(ops & set(crossing))) or "-")
     out.print(alone)
     joint = Table(title="Operators that crossed labs, as the working group's chair sees them")
     for col in ("cluster", "labs", "campaigns", "confidence", "true operator (simulator)", "evidence"):
