@@ -23,8 +23,9 @@ def command(
     pact: bool = typer.Option(True, help="Then show the pact: three labs share through a local hub."),
     pact_scale: float = typer.Option(0.05, help="Scale of each of the three labs in the pact part."),
 ) -> None:
-    """Simulate a week of one lab's traffic, run every detector, and print how well each did; then three labs
-    detect, share through a local hub, and the working group's chair correlates."""
+    """Simulate a week of one lab's traffic, run every detector, and print how well each did; then the pact.
+
+    The pact: three labs detect, share through a local hub, and the working group's chair correlates."""
     with progress("simulating a week of traffic", 1) as advance:
         sim = simulate(7, seed, scale)
         write(sim, out_dir)
