@@ -8,6 +8,10 @@ its campaign start counts as campaign exchanges; the whole-account share is prin
     .venv/bin/python bench/enforce_replay.py /tmp/w101 /tmp/w102 /tmp/w103
     .venv/bin/python bench/enforce_replay.py --seeds 201 202 203     # simulates the weeks first
     .venv/bin/python bench/enforce_replay.py /tmp/w101 --movers 0.2   # a fifth of the people move (below)
+    .venv/bin/python bench/enforce_replay.py --seeds 2001 --family field --detector   # seeded by `aisac detect`
+
+`--detector` runs `aisac detect` on each week first and seeds the guard with its accounts.csv and
+campaigns.json (the nightly batch feeding the guard); without it the guard decides on its own evidence only.
 
 `--movers SHARE` replays copies of the weeks in which that share of the people (hobbyist, developer and
 team accounts) move once, at a random moment of their week, to a new client and a carrier-grade NAT
@@ -34,6 +38,7 @@ from aisac.contract.labels import read_labels
 from aisac.enforce import Guard, load_policy
 from aisac.enforce.evaluation import evaluate, phases_beside, read_campaign_phases
 from aisac.enforce.replay import replay
+from aisac.enforce.seed import Seed, load_seed
 
 PEOPLE = ("hobbyist", "developer", "team_member")
 MOVED_CLIENTS = (
@@ -79,8 +84,16 @@ def with_movers(week: Path, share: float, out: Path) -> Path:
     return out
 
 
-def one_week(week: Path, policy: Path | None) -> dict:
-    guard = Guard(load_policy(policy))
+def detector_seed(week: Path) -> Seed:
+    """The batch detector's findings on the week, through its public command and files."""
+    out = week / "detect"
+    aisac = Path(sys.executable).parent / "aisac"
+    subprocess.run([str(aisac), "detect", str(week / "log"), "--out", str(out)], check=True, capture_output=True)
+    return load_seed(out / "accounts.csv", out / "campaigns.json")
+
+
+def one_week(week: Path, policy: Path | None, seeded: bool = False) -> dict:
+    guard = Guard(load_policy(policy), seed=detector_seed(week) if seeded else None)
     labels = read_labels(week / "labels.csv")
     phases_path = phases_beside(week / "labels.csv")
     phases = read_campaign_phases(phases_path, labels) if phases_path else None
@@ -164,7 +177,7 @@ def markdown(reports: list[dict]) -> str:
     return "\n".join(lines[1:])
 
 
-def simulate(out: Path, seed: int, scale: float) -> Path:
+def simulate(out: Path, seed: int, scale: float, family: str = "default") -> Path:
     """A week written by the simulator's public command (`aisac simulate`), not its internals."""
     aisac = Path(sys.executable).parent / "aisac"
     cmd = [
@@ -178,6 +191,8 @@ def simulate(out: Path, seed: int, scale: float) -> Path:
         str(seed),
         "--scale",
         str(scale),
+        "--family",
+        family,
     ]
     subprocess.run(cmd, check=True)
     return out
@@ -188,6 +203,8 @@ def main() -> None:
     ap.add_argument("weeks", nargs="*", type=Path, help="directories written by aisac simulate")
     ap.add_argument("--seeds", nargs="*", type=int, default=[], help="simulate these weeks first (aisac simulate)")
     ap.add_argument("--scale", type=float, default=0.3, help="with --seeds: the simulator's scale")
+    ap.add_argument("--family", default="default", help="with --seeds: the simulator's generator family")
+    ap.add_argument("--detector", action="store_true", help="seed the guard with `aisac detect` on each week")
     ap.add_argument("--policy", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "enforce_replay.json")
     ap.add_argument("--movers", type=float, default=0.0, help="share of people who move (see the docstring)")
@@ -195,13 +212,13 @@ def main() -> None:
     weeks = list(args.weeks)
     if args.seeds:
         work = Path(tempfile.mkdtemp(prefix="enforce-weeks-"))
-        weeks += [simulate(work / f"s{seed}", seed, args.scale) for seed in args.seeds]
+        weeks += [simulate(work / f"{args.family}-s{seed}", seed, args.scale, args.family) for seed in args.seeds]
     if not weeks:
         ap.error("give week directories or --seeds")
     if args.movers:
         moved = Path(tempfile.mkdtemp(prefix="enforce-movers-"))
         weeks = [with_movers(w, args.movers, moved / f"{w.name}-movers") for w in weeks]
-    reports = [one_week(w, args.policy) for w in weeks]
+    reports = [one_week(w, args.policy, args.detector) for w in weeks]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(reports, indent=1))
     print(markdown(reports))

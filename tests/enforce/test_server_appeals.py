@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import httpx
 import pytest
@@ -195,10 +196,9 @@ def test_guard_serve_cli_with_redis_state(redis_url, tmp_path, mirror: bool) -> 
             prefix,
             "--appeals-db",
             str(tmp_path / "a.sqlite"),
-            "--analyst-token",
-            TOKEN,
             *(["--redis-mirror"] if mirror else []),
         ],
+        env={**os.environ, "AISAC_ANALYST_TOKEN": TOKEN},
     )
     try:
         url = f"http://127.0.0.1:{port}"

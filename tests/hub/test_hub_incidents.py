@@ -8,9 +8,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 from stixdata import indicator, recipients
 
 from aisac.contract.stix import TLP2_IDS, Tlp
+from aisac.hub.models import incidents
 from tests.support.hubfixtures import taxii_collection
 
 
@@ -25,6 +27,21 @@ def evidence(hub):
     obj = indicator("distillation endpoint")
     taxii_collection(hub, "openai", cid).add_objects(json.dumps({"objects": [obj]}))
     return obj["id"]
+
+
+def _age(hub, incident_id: str, hours: float) -> None:
+    """Move an incident's filing (and deadline) back in time, as if it had been filed `hours` earlier."""
+    shift = int(hours * 3600 * 1_000_000)
+    with hub.engine.begin() as conn:
+        conn.execute(
+            update(incidents)
+            .where(incidents.c.id == incident_id)
+            .values(
+                filed_at=incidents.c.filed_at - shift,
+                confirmed_at=incidents.c.confirmed_at - shift,
+                deadline=incidents.c.deadline - shift,
+            )
+        )
 
 
 def _file(hub, member, **fields):
@@ -55,6 +72,8 @@ def _incident(evidence, **overrides):
         ({"objects": ["indicator--00000000-0000-4000-8000-000000000000"]}, "not in the hub"),
         ({"confirmed_at": "last week"}, "confirmed_at"),
         ({"confirmed_at": "2999-01-01T00:00:00Z"}, "future"),
+        ({"confirmed_at": "1999-01-01T00:00:00Z"}, "days before filing"),
+        ({"confirmed_at": "2026-02-30T00:00:00Z"}, "not a valid date"),
     ],
 )
 def test_gate_refuses_low_signal_with_reason(hub, evidence, overrides, reason):
@@ -72,13 +91,15 @@ def test_deadline_acks_overdue_and_sla(hub, evidence):
     fresh = _file(hub, "openai", **_incident(evidence)).json()
     assert fresh["filed_on_time"] and not fresh["overdue"]
     assert fresh["awaiting"] == ["anthropic", "google"]
-    late = _file(
-        hub, "anthropic", **_incident(evidence, kind="weight-exfiltration", confirmed_at=_ago(60))
-    ).json()
-    assert not late["filed_on_time"] and late["overdue"]  # 60h after confirmation, no lab has acked yet
+    late = _file(hub, "anthropic", **_incident(evidence, kind="weight-exfiltration", confirmed_at=_ago(60))).json()
+    # 60h after confirmation: filed late, but the other labs have 48h from the filing to acknowledge it
+    assert not late["filed_on_time"] and not late["overdue"]
     deadline = datetime.fromisoformat(late["deadline"].replace("Z", "+00:00"))
     confirmed = datetime.fromisoformat(late["confirmed_at"].replace("Z", "+00:00"))
     assert deadline - confirmed == timedelta(hours=48)
+    ack_deadline = datetime.fromisoformat(late["ack_deadline"].replace("Z", "+00:00"))
+    assert ack_deadline - datetime.fromisoformat(late["filed_at"].replace("Z", "+00:00")) == timedelta(hours=48)
+    _age(hub, late["id"], hours=49)  # as if filed 49h ago: its acknowledgements are now overdue
     acked = hub.http("google").post(f"/aisac/incidents/{fresh['id']}/ack").json()
     assert acked["acked_by"] == ["google"] and acked["awaiting"] == ["anthropic"]
     assert hub.http("liaison").post(f"/aisac/incidents/{fresh['id']}/ack").status_code == 403

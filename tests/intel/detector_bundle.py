@@ -24,7 +24,8 @@ def detector_bundle(lab: str = "Example Lab", wave: int = 1) -> dict[str, Any]:
         created_by_ref=identity.id,
         definition=stix2.StatementMarking("Forum members only"),
     )
-    marks = [stix2.TLP_AMBER.id, statement.id]
+    # TLP only: the hub counts any other marking (this statement included) as RED, readable by the submitter
+    marks = [stix2.TLP_AMBER.id]
     common: dict[str, Any] = {"created_by_ref": identity.id, "object_marking_refs": marks}
     campaign = stix2.Campaign(
         name=f"Distillation wave {wave}",

@@ -36,12 +36,18 @@ class Credentials:
 
 
 def enrol(engine: Engine, workdir: Path, roles: dict[str, str]) -> dict[str, Credentials]:
-    """Add members (name -> role) with API keys; labs also get an Ed25519 signing key under `workdir`."""
+    """Add members (name -> role) with API keys; labs also get an Ed25519 signing key under `workdir`.
+
+    These members may still push unsigned envelopes (tests and benchmarks push both kinds); the
+    signed-pushes rule that registering a key turns on is tested on members enrolled for that.
+    """
     out = {}
     for name, role in roles.items():
         signing = workdir / f"{name}.pem" if role == "lab" else None
         public = load_public_raw(generate_key(signing)) if signing else None
-        out[name] = Credentials(name, role, add_member(engine, name, role, public), signing)
+        out[name] = Credentials(
+            name, role, add_member(engine, name, role, public, require_signed=False), signing
+        )
     return out
 
 

@@ -18,6 +18,8 @@ EXTENSION_ID = f"extension-definition--{uuid.uuid5(NAMESPACE, 'correlation-evide
 AUTHOR_ID = f"identity--{uuid.uuid5(NAMESPACE, 'aisac')}"
 #: Fixed, so that every lab's copy of the definition is the same object version (the hub keeps one).
 DEFINED = "2026-04-06T00:00:00.000Z"
+#: Every lab's bundle carries these two objects, identical; the hub treats them as shared.
+DEFINITION_IDS = frozenset({EXTENSION_ID, AUTHOR_ID})
 KINDS = ("exits", "blocks", "clients", "mail_domains", "asns")
 SKETCHES = ("prompt_sketch", "harness_sketch")
 

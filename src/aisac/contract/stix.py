@@ -43,7 +43,10 @@ TLP1_IDS: dict[str, Tlp] = {
     "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": Tlp.AMBER,
     "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Tlp.RED,
 }
-LEVEL_OF_ID: dict[str, Tlp] = {**TLP1_IDS, **{v: k for k, v in TLP2_IDS.items()}}
+#: OpenCTI (pycti's MarkingDefinition.generate_id) and MISP (misp-stix) reuse the TLP 1.0 ids above for
+#: CLEAR/WHITE, GREEN, AMBER and RED; OpenCTI adds a fixed id for AMBER+STRICT.
+OPENCTI_IDS: dict[str, Tlp] = {"marking-definition--826578e1-40ad-459f-bc73-ede076f81f37": Tlp.AMBER_STRICT}
+LEVEL_OF_ID: dict[str, Tlp] = {**TLP1_IDS, **OPENCTI_IDS, **{v: k for k, v in TLP2_IDS.items()}}
 NAMES: dict[Tlp, str] = {
     Tlp.CLEAR: "clear",
     Tlp.GREEN: "green",

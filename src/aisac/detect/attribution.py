@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from aisac.contract.findings import Campaign
 from aisac.contract.stix import ATLAS, ATLAS_URL, campaign_stix_id
 from aisac.detect import taxonomy
+from aisac.detect.merge import OPERATOR_FAMILIES, Join, joins
 
 FAMILY_WORDS = {
     "payment": "share payment cards",
@@ -39,11 +40,18 @@ def _campaign_id(members: list[str]) -> str:
 #: Shared facts that tie flagged accounts to one operation even across Leiden communities: who pays, where
 #: the traffic exits, what harness prompt it runs. (Client strings, sign-up hours and timing can coincide
 #: between unrelated operations; they shape communities but do not merge campaigns.)
-INFRASTRUCTURE = {"payment", "address", "block", "system_prompt"}
+INFRASTRUCTURE = OPERATOR_FAMILIES
+JOIN_WORDS = {
+    "payment": "pay with one card",
+    "address": "exit through one address",
+    "block": "exit through one address block",
+    "system_prompt": "run one system prompt",
+}
 
 
-def _groups(links, flagged: list[str]) -> list[list[str]]:
-    """Flagged accounts joined when in one Leiden community or linked by shared infrastructure (union-find)."""
+def _groups(links, flagged: list[str], joined: list[Join] = ()) -> list[list[str]]:
+    """Flagged accounts joined when in one Leiden community, linked by shared infrastructure, or holding one
+    operator-owned value (`merge.joins`), by union-find."""
     parent = {a: a for a in flagged}
 
     def find(a: str) -> str:
@@ -67,6 +75,9 @@ def _groups(links, flagged: list[str]) -> list[list[str]]:
         keep = pc.and_(pc.and_(pc.is_in(edges["a"], among), pc.is_in(edges["b"], among)), infra)
         for a, b in zip(*(edges.filter(keep)[c].to_pylist() for c in ("a", "b")), strict=True):
             union(a, b)
+    for j in joined:
+        for a in j.accounts[1:]:
+            union(j.accounts[0], a)
     groups: dict[str, list[str]] = {}
     for a in flagged:
         groups.setdefault(find(a), []).append(a)
@@ -84,7 +95,9 @@ def attribute(
     """(campaigns with attribution, account -> campaign id) for the flagged accounts."""
     campaign_of: dict[str, str] = {}
     members_of: dict[str, list[str]] = {}
-    for members in _groups(analysis.links, [a for a, f in zip(ids, flagged, strict=True) if f]):
+    flagged_ids = [a for a, f in zip(ids, flagged, strict=True) if f]
+    joined = joins(con, flagged_ids)
+    for members in _groups(analysis.links, flagged_ids, joined):
         cid = _campaign_id(members)
         members_of[cid] = sorted(members)
         campaign_of.update(dict.fromkeys(members, cid))
@@ -115,6 +128,11 @@ def attribute(
             for feature, n in counted.most_common(5)
         ]
         why += [f"members {FAMILY_WORDS[fam]} ({n} linked pairs)" for fam, n in families.most_common()]
+        why += [
+            f"{len(j.accounts)} members {JOIN_WORDS[j.family]} that {j.cleared} cleared accounts share"
+            for j in sorted(joined, key=lambda j: -len(j.accounts))
+            if campaign_of[j.accounts[0]] == cid
+        ][:5]
         campaigns.append(
             Campaign(
                 id=cid,

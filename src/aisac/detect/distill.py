@@ -14,6 +14,7 @@ from typing import ClassVar
 import numpy as np
 import pyarrow as pa
 
+from aisac.detect import blend
 from aisac.detect import features as F
 from aisac.detect.attribution import attribute
 from aisac.detect.base import Findings
@@ -120,6 +121,12 @@ class DistillationDetector:
         flagged = scores >= profile.threshold
         ids = analysis.accounts["account_id"].to_pylist()
         reasons = explain(analysis, profile, contrib, flagged)
+        blends = blend.find(log.con, ids, flagged, self.seed)
+        position = {a: i for i, a in enumerate(ids)}
+        for b in blends:  # a shared key is flagged for the part of its traffic that is extraction
+            i = position[b.account]
+            flagged[i], scores[i] = True, max(scores[i], profile.threshold)
+            reasons[i] = [("extraction_share", b.reason), *reasons[i]]
         campaigns, campaign_of = attribute(log.con, analysis, ids, scores, flagged, reasons)
         shared = correlation_evidence(log.con, campaign_of, log.columns_present())
         campaigns = [replace(c, evidence=shared[c.id]) for c in campaigns]

@@ -63,6 +63,9 @@ LOCKSTEP_BUCKET_S = 2
 LOCKSTEP_MIN = 3  # co-fired buckets a pair needs
 LOCKSTEP_LIFT = 5.0  # ... and this many times what chance would give
 LOCKSTEP_MAX_PER_DAY = 400  # heavy accounts coincide with everyone by chance; judge them on other evidence
+#: An account most of whose gaps repeat its median gap, to within this fraction of it, runs on a clock (a cron
+#: job): two clocks coincide by construction, not by coordination, so clocked accounts are judged otherwise.
+CLOCK_TOLERANCE = 0.05
 EDGE_MIN = 0.6  # a pair needs at least this weight to be linked
 
 
@@ -133,13 +136,17 @@ def link(con: duckdb.DuckDBPyConnection, groups: set[str], seed: int = 0) -> Lin
 
 
 def _lockstep(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Pairs of small accounts that fire in the same two seconds far more often than chance allows."""
+    """Pairs of small, unclocked accounts that fire in the same two seconds far more often than chance allows."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _lockstep_pairs AS
         WITH span AS (SELECT greatest(max(ts) - min(ts), 1) AS t FROM _req),
+        gaps AS (SELECT account, ts - lag(ts) OVER (PARTITION BY account ORDER BY ts) AS g FROM _req),
+        clocked AS (  -- most gaps equal to the account's median gap: a schedule, which coincides by construction
+            SELECT account FROM gaps JOIN (SELECT account, median(g) AS m FROM gaps GROUP BY account) USING (account)
+            WHERE g IS NOT NULL GROUP BY account HAVING avg((abs(g - m) <= {CLOCK_TOLERANCE} * m)::INT) >= 0.5),
         small AS (
-            SELECT account, count(*) AS n FROM _req GROUP BY account
+            SELECT account, count(*) AS n FROM _req ANTI JOIN clocked USING (account) GROUP BY account
             HAVING count(*) / greatest(1, (SELECT t FROM span) / 86400) <= {LOCKSTEP_MAX_PER_DAY}),
         fired AS (
             SELECT DISTINCT floor(ts / {LOCKSTEP_BUCKET_S})::BIGINT AS bucket, account

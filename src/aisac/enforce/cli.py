@@ -54,21 +54,50 @@ def serve(
     appeals_db: Annotated[Path, typer.Option(help="SQLite file of appeals and audit")] = Path(
         "appeals.sqlite"
     ),
-    analyst_token: Annotated[str | None, typer.Option(envvar="AISAC_ANALYST_TOKEN")] = None,
+    analyst_token_file: Annotated[
+        Path | None,
+        typer.Option(help="file holding the analyst token (else AISAC_ANALYST_TOKEN; never the command line)"),
+    ] = None,
+    max_body_bytes: Annotated[int, typer.Option(help="largest request body on any route")] = 32 * 1024 * 1024,
+    appeals_per_minute: Annotated[float, typer.Option(help="appeals one client address may file a minute")] = 10,
     seed_accounts: SeedAccounts = None,
     seed_campaigns: SeedCampaigns = None,
 ) -> None:
-    """Serve POST /v1/decide, /v1/decide/batch and the appeals endpoints."""
+    """Serve POST /v1/decide, /v1/decide/batch and the appeals endpoints.
+
+    The analyst routes need a token, from --analyst-token-file or the AISAC_ANALYST_TOKEN environment
+    variable (a command-line value would show in `ps`); without one they answer 503.
+    """
+    import os
     import time
 
     from aisac.enforce.appeals import AppealDesk
     from aisac.enforce.server import create_app, run
+
+    try:
+        token = analyst_token_file.read_text().strip() if analyst_token_file else None
+    except OSError as exc:
+        fail(f"--analyst-token-file {analyst_token_file}: {exc}")
+    token = token or os.environ.get("AISAC_ANALYST_TOKEN") or None
+    if token is None:
+        console.print(
+            "warning: no analyst token (AISAC_ANALYST_TOKEN or --analyst-token-file): the analyst routes answer 503",
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
+        )
     from aisac.enforce.state import MemoryState, MirroredRedisState, RedisState
 
     shared = MirroredRedisState if redis_mirror else RedisState
     state = shared(redis_url, redis_prefix) if redis_url else MemoryState()
     guard = _guard(policy, seed_accounts, seed_campaigns, state=state, clock=time.time)
-    app = create_app(guard, AppealDesk(appeals_db, guard), analyst_token)
+    app = create_app(
+        guard,
+        AppealDesk(appeals_db, guard),
+        token,
+        max_body=max_body_bytes,
+        appeals_per_minute=appeals_per_minute,
+    )
     run(app, host, port)
 
 

@@ -235,6 +235,10 @@ class Guard:
             log.exception("guard internal error")
             return self._safe(req.account_id, "internal", f"{type(err).__name__}: {err}")
 
+    def unreadable(self, account_id: str, detail: str) -> Decision:
+        """A request whose body could not be read but whose account could: decided from its standing."""
+        return self._safe(account_id, "malformed", f"{account_id}: {detail}")
+
     def evidence(self, account_id: str) -> dict[str, Any]:
         """What an analyst sees for an account: standing, scores, features and links (internal only)."""
         acct = self.accounts.get(account_id)
@@ -306,9 +310,25 @@ class Guard:
         log.warning("guard fault %s: %s", kind, detail)
 
     def _safe(self, account_id: str | None, kind: str, detail: str) -> Decision:
+        """The safe default, unless the account (when known) stands at a stricter sticky action: a request
+        the guard cannot read must never lift a suspension."""
         self._fault(kind, detail)
         action = self.policy.safe_default
-        return Decision(action, OUTCOME_OF[action], account_id, self.version, fault=kind)
+        rules: tuple[str, ...] = ()
+        reference = None
+        if account_id is not None:
+            try:
+                st = self.state.standing(account_id)
+            except Exception as err:  # the shared state is unreachable: the safe default, counted
+                self._fault("internal", f"{account_id}: standing unavailable: {type(err).__name__}")
+                st = None
+            if st is not None:
+                held = _ACTION.get(st["action"]) or Action[st["action"].upper()]
+                if held in STICKY and held > action:
+                    action, rules, reference = held, tuple(st["rules"]), st["reference"]
+        return Decision(
+            action, OUTCOME_OF[action], account_id, self.version, rules=rules, reference=reference, fault=kind
+        )
 
     def _time(self, req: Request) -> float:
         t, c = req.time, self.policy.clock

@@ -36,11 +36,13 @@ def _common(now: str) -> dict[str, Any]:
 
 
 def identity(now: datetime, name: str = WORKING_GROUP_NAME) -> list[dict[str, Any]]:
-    """The TLP:AMBER marking and the working group's identity."""
+    """The TLP:AMBER marking and the working group's identity (created by itself: the group's own object, which
+    every chair may version, whoever chairs)."""
     stamp = _stamp(now)
     return [marking_definition(Tlp.AMBER),
             {"type": "identity", "spec_version": "2.1", "id": WORKING_GROUP_ID, "created": stamp, "modified": stamp,
-             "name": name, "identity_class": "group", "object_marking_refs": [AMBER]}]
+             "created_by_ref": WORKING_GROUP_ID, "name": name, "identity_class": "group",
+             "object_marking_refs": [AMBER]}]
 
 
 def cross_lab(clusters: Sequence[Cluster]) -> list[Cluster]:

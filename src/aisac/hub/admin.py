@@ -61,3 +61,18 @@ def grant(engine: Engine, member: str, collection_id: str, can_read: bool, can_w
         detail = f"{member} read={can_read} write={can_write}"
         record(conn, None, "collection.grant", collection_id, detail=detail)
         tlog.append(conn, [tlog.Entry("collection.grant", collection_id, None, member, detail)])
+
+
+def revoke_grant(engine: Engine, member: str, collection_id: str) -> None:
+    """Take back a member's per-member grant on a collection (what its role gives stays)."""
+    with engine.begin() as conn:
+        member_id = conn.execute(select(members.c.id).where(members.c.name == member)).scalar()
+        if member_id is None:
+            raise ValueError(f"no member named {member!r}")
+        gone = conn.execute(
+            delete(grants).where(grants.c.member_id == member_id, grants.c.collection_id == collection_id)
+        ).rowcount
+        if not gone:
+            raise ValueError(f"{member!r} has no grant on collection {collection_id!r}")
+        record(conn, None, "collection.revoke", collection_id, detail=member)
+        tlog.append(conn, [tlog.Entry("collection.revoke", collection_id, None, member, "grant revoked")])

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import calendar
 import itertools
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,11 +28,11 @@ from typing import Any
 
 import yaml
 
-from aisac.contract.correlation import NAMESPACE
+from aisac.hub.ownership import WORKING_GROUP_IDENTITY
 
 TERM_MONTHS = 6
-#: The working group's STIX identity: objects created by it may only come from a chair.
-WORKING_GROUP_ID = f"identity--{uuid.uuid5(NAMESPACE, 'working-group')}"
+#: The working group's STIX identity: objects created by it may only come from a chair (hub.ownership).
+WORKING_GROUP_ID = WORKING_GROUP_IDENTITY
 WORKING_GROUP_NAME = "Forum technical working group"
 
 

@@ -16,7 +16,9 @@ member_app = typer.Typer(help="Members and their API keys.", no_args_is_help=Tru
 collection_app = typer.Typer(help="Collections and per-member grants.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
 app.add_typer(collection_app, name="collection")
-audit_app = typer.Typer(help="The transparency log: verify it, and list who read an object.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The transparency log: verify it, and list who read an object.", no_args_is_help=True
+)
 app.add_typer(audit_app, name="audit")
 PublicKeyOpt = typer.Option(None, help="The member's Ed25519 public key (PEM).")
 ReadRoleOpt = typer.Option([], help="Role that may read (repeatable).")
@@ -46,11 +48,14 @@ def serve(
     db: str = DbOpt,
     host: str = "127.0.0.1",
     port: int = 8000,
-    max_content_length: int = typer.Option(10 * 1024 * 1024, help="Largest envelope accepted (bytes)."),
+    max_content_length: int = typer.Option(10 * 1024 * 1024, help="Largest request body accepted (bytes)."),
     log_key: Path | None = LogKeyOpt,
     log_origin: str | None = LogOriginOpt,
     charter: Path | None = typer.Option(
         None, "--charter", help="Working-group charter (YAML): chairs it names are refused outside their terms."
+    ),
+    unauthenticated_per_minute: float = typer.Option(
+        120, help="Failed authentications allowed per source address a minute (then 429)."
     ),
 ) -> None:
     """Migrate the database and serve TAXII 2.1 at /taxii2/ (API root /forum/) and the analysts' pages at /ui/;
@@ -69,7 +74,14 @@ def serve(
     path, origin = key_from_env(db, log_key, log_origin)
     key = LogKey.load(path, origin, create=True)
     typer.echo(f"transparency log {origin}: key {path}, verifier {key.verifier.text()}", err=True)
-    app_ = create_app(_engine(db), key, max_content_length, pages=mount, charter=rules)
+    app_ = create_app(
+        _engine(db),
+        key,
+        max_content_length,
+        pages=mount,
+        unauthenticated_per_minute=unauthenticated_per_minute,
+        charter=rules,
+    )
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
@@ -102,15 +114,76 @@ def member_add(
 
 
 @member_app.command("key")
-def member_key(name: str, db: str = DbOpt, expires_days: float = 365) -> None:
+def member_key(
+    name: str,
+    db: str = DbOpt,
+    expires_days: float = 365,
+    grace_days: float = typer.Option(7.0, help="Days the member's older keys stay valid."),
+) -> None:
     """Issue another API key for a member (rotation); printed once, alone on the last line."""
     from aisac.hub.members import new_key
 
     try:
-        key = new_key(_engine(db), name, expires_days)
+        key = new_key(_engine(db), name, expires_days, grace_days)
     except ValueError as exc:
         fail(exc)
     typer.echo(key)
+
+
+@member_app.command("keys")
+def member_keys(name: str, db: str = DbOpt) -> None:
+    """List a member's API keys (id, created, expiry, revoked) as JSON; the ids name keys to revoke."""
+    from aisac.hub.members import list_keys
+
+    try:
+        typer.echo(json.dumps(list_keys(_engine(db), name), indent=2))
+    except ValueError as exc:
+        fail(exc)
+
+
+@member_app.command("revoke-key")
+def member_revoke_key(
+    name: str,
+    db: str = DbOpt,
+    key_id: int | None = typer.Option(None, "--key-id", help="The key to revoke (see `member keys`)."),
+    all_keys: bool = typer.Option(False, "--all", help="Revoke every key of the member."),
+) -> None:
+    """Revoke one API key of a member (--key-id) or all of them (--all), effective at once."""
+    from aisac.hub.members import revoke_key
+
+    if (key_id is None) == (not all_keys):
+        fail("give exactly one of --key-id or --all")
+    try:
+        n = revoke_key(_engine(db), name, key_id)
+    except ValueError as exc:
+        fail(exc)
+    typer.echo(f"{n} key(s) of {name} revoked")
+
+
+@member_app.command("remove")
+def member_remove(name: str, db: str = DbOpt) -> None:
+    """Remove a member: keys revoked, grants dropped; its objects and audit rows stay."""
+    from aisac.hub.members import remove_member
+
+    try:
+        remove_member(_engine(db), name)
+    except ValueError as exc:
+        fail(exc)
+    typer.echo(f"member {name} removed")
+
+
+@member_app.command("require-signed")
+def member_require_signed(
+    name: str, db: str = DbOpt, required: bool = typer.Option(True, "--on/--off", help="Require or not.")
+) -> None:
+    """Require (or stop requiring) that the member's pushes be signed; on by default with a signing key."""
+    from aisac.hub.members import require_signed
+
+    try:
+        require_signed(_engine(db), name, required)
+    except ValueError as exc:
+        fail(exc)
+    typer.echo(f"{name}: signed pushes {'required' if required else 'not required'}")
 
 
 @member_app.command("set-key")
@@ -157,6 +230,18 @@ def collection_grant(
     typer.echo(f"{member}: read={read} write={write} on {collection_id}")
 
 
+@collection_app.command("revoke")
+def collection_revoke(member: str, collection_id: str, db: str = DbOpt) -> None:
+    """Take back a member's per-member grant on a collection (its role's rights stay)."""
+    from aisac.hub.admin import revoke_grant
+
+    try:
+        revoke_grant(_engine(db), member, collection_id)
+    except ValueError as exc:
+        fail(exc)
+    typer.echo(f"{member}: grant on {collection_id} revoked")
+
+
 @app.command()
 def incidents(
     db: str = DbOpt,
@@ -195,7 +280,9 @@ def incidents(
 
 
 @audit_app.command("verify")
-def audit_verify(db: str = DbOpt, log_key: Path | None = LogKeyOpt, log_origin: str | None = LogOriginOpt) -> None:
+def audit_verify(
+    db: str = DbOpt, log_key: Path | None = LogKeyOpt, log_origin: str | None = LogOriginOpt
+) -> None:
     """Recompute the log from the database and check every signed checkpoint; exit 1 naming the first
     bad entry."""
     from aisac.hub.checkpoints import LogKey, key_from_env

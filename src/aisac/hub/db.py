@@ -43,7 +43,7 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(resources.files("aisac.hub").joinpath("migrations")))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")  # every branch of revisions (independent additions share a parent)
     with engine.begin() as conn:
         if conn.execute(
             select(collections.c.id).where(collections.c.title == DEFAULT_COLLECTION_TITLE)

@@ -1,12 +1,20 @@
-"""Request plumbing shared by the hub's routes: authentication, content negotiation, the audit middleware."""
+"""Request plumbing shared by the hub's routes: authentication, content negotiation, the audit middleware.
+
+Requests that never authenticate are not written to the permanent audit trail (anyone could grow it
+without bound): they are counted per answer status (`/aisac/metrics`), and each source address may fail
+authentication at most `unauthenticated_per_minute` times a minute before it is answered 429.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import anyio
 from fastapi import Request
@@ -15,10 +23,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aisac.contract.stix import TAXII_MEDIA_TYPE
 from aisac.hub import tlog
+from aisac.hub.access import CollectionAccess, collection_for
 from aisac.hub.audit import record
 from aisac.hub.errors import TaxiiError
 from aisac.hub.members import AuthError, Member, authenticate
 
+T = TypeVar("T")
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="aisac hub", Bearer'}
 
 
@@ -38,12 +48,29 @@ def _credentials(header: str) -> tuple[str | None, str]:
     )
 
 
+def _failed(request: Request, error: TaxiiError) -> TaxiiError:
+    """The error for a failed authentication: `error`, or 429 once the address has failed too often."""
+    address = request.client.host if request.client else "?"
+    wait = request.app.state.unauthenticated.take(address)
+    if wait:
+        return TaxiiError(
+            429,
+            "too many failed authentications",
+            f"{address} failed to authenticate too often; retry in {wait:.0f} s",
+            {"Retry-After": str(max(1, round(wait)))},
+        )
+    return error
+
+
 def _authenticate(conn: Connection, request: Request) -> Member:
-    name, key = _credentials(request.headers.get("authorization", ""))
     try:
-        member = authenticate(conn, name, key)
-    except AuthError as exc:
-        raise TaxiiError(401, "authentication failed", str(exc), _CHALLENGE) from exc
+        name, key = _credentials(request.headers.get("authorization", ""))
+        try:
+            member = authenticate(conn, name, key)
+        except AuthError as exc:
+            raise TaxiiError(401, "authentication failed", str(exc), _CHALLENGE) from exc
+    except TaxiiError as exc:
+        raise _failed(request, exc) from None
     request.state.member = member.name
     charter = getattr(request.app.state, "charter", None)
     if charter is not None and member.role == "chair":
@@ -78,17 +105,8 @@ def read_session(request: Request) -> Iterator[tuple[Connection, Member]]:
 
 
 async def read_body(request: Request) -> bytes:
-    """The request body, refused with 413 beyond the hub's max_content_length (declared or streamed)."""
-    limit = request.app.state.max_content_length
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise TaxiiError(413, "envelope too large", f"{declared} bytes exceeds max_content_length {limit}")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise TaxiiError(413, "envelope too large", f"body exceeds max_content_length {limit}")
-    return bytes(body)
+    """The request body; BodyLimit (app.py) refuses it with 413 past max_content_length as it streams."""
+    return await request.body()
 
 
 def _is_taxii(media: str) -> bool:
@@ -103,9 +121,7 @@ async def require_accept(request: Request) -> None:
     """FastAPI dependency: the client accepts TAXII 2.1 JSON (406 otherwise); a missing Accept is fine."""
     accept = request.headers.get("accept")
     if accept and not any(_is_taxii(m) for m in accept.split(",")):
-        raise TaxiiError(
-            406, "not acceptable", f"this hub answers {TAXII_MEDIA_TYPE}, not {accept!r}"
-        )
+        raise TaxiiError(406, "not acceptable", f"this hub answers {TAXII_MEDIA_TYPE}, not {accept!r}")
 
 
 def require_content_type(request: Request) -> None:
@@ -119,11 +135,41 @@ def require_content_type(request: Request) -> None:
         )
 
 
-class AuditMiddleware:
-    """Appends one audit row per request (member, method and path, status) as it is answered."""
+def json_body(body: bytes) -> Any:
+    """A request body as JSON, or a 400 saying why not (nesting too deep for the parser included)."""
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TaxiiError(400, "malformed JSON", f"the body is not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise TaxiiError(400, "malformed JSON", "the body nests too deeply") from exc
 
-    def __init__(self, app: ASGIApp, engine: Engine):
-        self.app, self.engine = app, engine
+
+def found(value: T | None, what: str, ident: str, member: Member) -> T:
+    """`value`, or a 404 that says only that `member` has no such thing (never whether it exists)."""
+    if value is None:
+        raise TaxiiError(404, f"unknown {what}", f"no {what} {ident!r} for {member.name!r}")
+    return value
+
+
+def collection_access(
+    conn: Connection, member: Member, collection_id: str, write: bool = False
+) -> CollectionAccess:
+    """The member's rights on a collection it may read (or write): 404 when unknown to it, 403 otherwise."""
+    access = found(collection_for(conn, member, collection_id), "collection", collection_id, member)
+    if write and not access.can_write:
+        raise TaxiiError(403, "forbidden", f"{member.name!r} may not write to collection {collection_id!r}")
+    if not write and not access.can_read:
+        raise TaxiiError(403, "forbidden", f"{member.name!r} may not read collection {collection_id!r}")
+    return access
+
+
+class AuditMiddleware:
+    """Appends one audit row per authenticated request (member, method and path, status) as it is
+    answered; counts the others in `unauthenticated` (status -> requests) instead."""
+
+    def __init__(self, app: ASGIApp, engine: Engine, unauthenticated: Counter[str]):
+        self.app, self.engine, self.unauthenticated = app, engine, unauthenticated
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -149,5 +195,8 @@ class AuditMiddleware:
                 )
 
     def _write(self, member: str | None, target: str, code: int | None) -> None:
+        if member is None:
+            self.unauthenticated[str(code)] += 1
+            return
         with self.engine.begin() as conn:
             record(conn, member, "request", target, code)

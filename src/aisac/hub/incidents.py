@@ -1,8 +1,9 @@
 """Incidents, the credibility gate and the 48-hour notification SLA.
 
 Filing an incident at the hub is the notification: it is on time when filed within 48 hours of
-`confirmed_at`. Every other lab acknowledges receipt; an incident is overdue once its deadline has passed
-while some lab has not acknowledged it (docs/hub.md).
+`confirmed_at`. Every other lab acknowledges receipt within 48 hours of the filing (it cannot acknowledge
+what was not filed yet); an incident is overdue once that has passed while some lab has not acknowledged
+it (docs/hub.md). `confirmed_at` may lie at most MAX_CONFIRMED_AGE_US before filing.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ LOW_SIGNAL = ("generic-scanning", "unverified-tip")
 SEVERITIES = ("low", "medium", "high", "critical")
 MIN_CONFIDENCE = 60
 SLA_US = 48 * 3600 * 1_000_000
+MAX_CONFIRMED_AGE_US = 30 * 24 * 3600 * 1_000_000
 FILERS = ("lab", "chair")
 
 
@@ -52,6 +54,7 @@ class IncidentView:
     confirmed_at: str
     filed_at: str
     deadline: str
+    ack_deadline: str
     filed_on_time: bool
     acked_by: list[str]
     awaiting: list[str]
@@ -84,6 +87,11 @@ def gate(conn: Connection, member: Member, body: dict[str, Any]) -> None:
         raise Refused(f"confirmed_at: {exc}") from exc
     if confirmed > now_us():
         raise Refused("confirmed_at is in the future")
+    if confirmed < now_us() - MAX_CONFIRMED_AGE_US:
+        raise Refused(
+            f"confirmed_at is more than {MAX_CONFIRMED_AGE_US // (24 * 3600 * 1_000_000)} days before filing; "
+            "file older incidents with the date they were confirmed set no earlier than that"
+        )
     linked = body.get("objects")
     if not isinstance(linked, list) or not linked or not all(isinstance(i, str) for i in linked):
         raise Refused("objects must list the ids of at least one STIX object already shared in the hub")
@@ -181,10 +189,11 @@ def views(conn: Connection, ids: list[str] | None = None, now: int | None = None
                 format_ts(r.confirmed_at),
                 format_ts(r.filed_at),
                 format_ts(r.deadline),
+                format_ts(r.filed_at + SLA_US),
                 r.filed_at <= r.deadline,
                 sorted(names[m] for m in got),
                 awaiting,
-                bool(awaiting) and now > r.deadline,
+                bool(awaiting) and now > r.filed_at + SLA_US,
                 sorted(linked.get(r.id, [])),
             )
         )
@@ -194,8 +203,9 @@ def views(conn: Connection, ids: list[str] | None = None, now: int | None = None
 def sla(
     conn: Connection, now: int | None = None, since: int | None = None, until: int | None = None
 ) -> list[dict[str, Any]]:
-    """Per lab: incidents it filed within 48h of confirmation, and acknowledgements given by the deadline
-    (of incidents confirmed in [since, until) when given: a quarter's figure)."""
+    """Per lab: incidents it filed within 48h of confirmation, and acknowledgements given within 48h of
+    filing (a late filer cannot make the other labs late); of incidents confirmed in [since, until) when
+    given: a quarter's figure."""
     now = now_us() if now is None else now
     q = select(incidents)
     if since is not None:
@@ -209,9 +219,13 @@ def sla(
         select(members.c.id, members.c.name).where(members.c.role == "lab").order_by(members.c.name)
     ):
         filed = [r for r in rows if r.reporter_id == lab.id]
-        owed = [r for r in rows if r.reporter_id != lab.id and (now > r.deadline or (r.id, lab.id) in acks)]
+        owed = [
+            r
+            for r in rows
+            if r.reporter_id != lab.id and (now > r.filed_at + SLA_US or (r.id, lab.id) in acks)
+        ]
         on_time = sum(r.filed_at <= r.deadline for r in filed)
-        acked = sum(acks.get((r.id, lab.id), now + 1) <= r.deadline for r in owed)
+        acked = sum(acks.get((r.id, lab.id), now + 1) <= r.filed_at + SLA_US for r in owed)
         out.append(
             {
                 "lab": lab.name,

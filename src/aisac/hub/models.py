@@ -242,3 +242,18 @@ psi_messages = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("delivered", Boolean, nullable=False),
 )
+
+# Security additions (migration 0002_security): removed members and the per-member signed-push rule, and who
+# owns each object id (see ownership.py).
+members.append_column(Column("signed_pushes_required", Boolean, nullable=False, default=False))
+members.append_column(Column("removed_at", BigInteger, nullable=True))
+
+object_owners = Table(
+    "object_owners",
+    metadata,
+    Column("stix_id", String(300), primary_key=True),
+    # NULL: the working group's object, versioned by chairs
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column("shared", Boolean, nullable=False),
+    Column("claimed_at", BigInteger, nullable=False),
+)

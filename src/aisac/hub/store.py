@@ -11,18 +11,18 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, and_, exists, insert, not_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from aisac.contract.signing import object_hash, verify
-from aisac.contract.stix import Tlp
+from aisac.contract.signing import SIGNATURE_HEADER, object_hash, verify
+from aisac.contract.stix import RECIPIENTS_PROPERTY, Tlp
 from aisac.hub import cursor, tlog
 from aisac.hub.access import visible
 from aisac.hub.audit import record
-from aisac.hub.charter import WORKING_GROUP_ID
 from aisac.hub.db import serialized
 from aisac.hub.members import Member
 from aisac.hub.models import members, objects, recipients, submissions
+from aisac.hub.ownership import WORKING_GROUP_IDENTITY, admit, vouch
 from aisac.hub.timefmt import format_ts, now_us, parse_ts
 from aisac.hub.tlp import level_of, recipients_of
-from aisac.hub.validate import check
+from aisac.hub.validate import check, depth_error
 
 
 class SignatureError(Exception):
@@ -43,13 +43,14 @@ class Filters:
 def version_of(obj: dict[str, Any]) -> int:
     """The object's version (modified, else created) in microseconds; 0 for objects without either (SCOs)."""
     stamp = obj.get("modified") or obj.get("created")
-    return parse_ts(stamp) if stamp else 0
+    return parse_ts(stamp) if stamp else 0  # validated before: check() refuses unparseable timestamps
 
 
 def _entry(obj: Any, message: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": str(obj.get("id", "?")) if isinstance(obj, dict) else "?"}
-    if isinstance(obj, dict) and (obj.get("modified") or obj.get("created")):
-        out["version"] = obj.get("modified") or obj.get("created")
+    out: dict[str, Any] = {"id": str(obj.get("id", "?"))[:300] if isinstance(obj, dict) else "?"}
+    stamp = (obj.get("modified") or obj.get("created")) if isinstance(obj, dict) else None
+    if isinstance(stamp, str):
+        out["version"] = stamp[:40]
     if message:
         out["message"] = message
     return out
@@ -59,12 +60,53 @@ def _hashes(objs: list[Any]) -> tuple[list[str | None], list[str]]:
     hashes: list[str | None] = []
     problems = []
     for obj in objs:
+        too_deep = depth_error(obj)
         try:
+            if too_deep:
+                raise ValueError(too_deep)
             hashes.append(object_hash(obj))
         except ValueError as exc:  # rfc8785.CanonicalizationError: e.g. integers beyond 2**53
             hashes.append(None)
             problems.append(f"{_entry(obj)['id']}: {exc}")
     return hashes, problems
+
+
+def _check_signature(member: Member, signature: str | None, signer: str | None, hashes: list[Any]) -> None:
+    if signature is None:
+        if member.signed_pushes_required:
+            raise SignatureError(
+                f"member {member.name!r} registered a signing key, so its pushes must be signed "
+                f"({SIGNATURE_HEADER} header)"
+            )
+        return
+    unhashable = [h for h in hashes if h is None]
+    if unhashable:
+        raise SignatureError("cannot verify a signature over objects that are not RFC 8785 canonical JSON")
+    if signer not in (None, member.name):
+        raise SignatureError(f"signer {signer!r} is not the authenticated member {member.name!r}")
+    if member.public_key is None:
+        raise SignatureError(f"member {member.name!r} has no registered signing key")
+    if not verify(member.public_key, signature, member.name, hashes):
+        raise SignatureError(f"signature does not verify with {member.name!r}'s registered key")
+
+
+def _recipient_problem(obj: dict[str, Any], known: set[str]) -> str | None:
+    names = obj.get(RECIPIENTS_PROPERTY)
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return f"{RECIPIENTS_PROPERTY}: expected a list of member names"
+    unknown = [n for n in names if n not in known]
+    if not unknown:
+        return None
+    return f"{RECIPIENTS_PROPERTY}: no current member named {', '.join(map(repr, unknown[:5]))}"
+
+
+def _group_problem(obj: dict[str, Any], member: Member) -> str | None:
+    """The working group's identity itself may only come from a chair (its objects: see ownership.py)."""
+    if obj["id"] == WORKING_GROUP_IDENTITY and member.role != "chair":
+        return "only a chair may publish as the working group (rule: hub: working group)"
+    return None
 
 
 def ingest(
@@ -77,58 +119,58 @@ def ingest(
 ) -> dict[str, Any]:
     """Validate and store an envelope's objects; return the TAXII status resource.
 
-    Invalid objects are listed in the status with the rule they break; the valid ones are kept. A signature
-    covers every object sent (valid or not) and must verify with the submitter's registered key.
+    Invalid objects, and objects the member may not version (see ownership.py), are listed in the status
+    with the rule they break; the valid ones are kept. A signature covers every object sent (valid or not)
+    and must verify with the submitter's registered key.
     """
-    hashes, unhashable = _hashes(objs)
-    if signature is not None:
-        if unhashable:
-            raise SignatureError(f"cannot verify a signature over non-canonical objects: {unhashable[0]}")
-        if signer not in (None, member.name):
-            raise SignatureError(f"signer {signer!r} is not the authenticated member {member.name!r}")
-        if member.public_key is None:
-            raise SignatureError(f"member {member.name!r} has no registered signing key")
-        if not verify(member.public_key, signature, member.name, hashes):
-            raise SignatureError(f"signature does not verify with {member.name!r}'s registered key")
-    rows, failures, successes, seen = [], [], [], set()
+    hashes, _ = _hashes(objs)
+    _check_signature(member, signature, signer, hashes)
+    with engine.connect() as conn:
+        known = set(conn.execute(select(members.c.name).where(members.c.removed_at.is_(None))).scalars())
+    rows, entries = [], []
     for obj, digest in zip(objs, hashes, strict=True):
-        problem = check(obj) if digest else None
         if digest is None:
-            failures.append(
-                _entry(
-                    obj,
-                    f"{_entry(obj)['id']}: not representable as RFC 8785 canonical JSON "
-                    "(numbers must fit an IEEE double exactly)",
-                )
+            why = (
+                depth_error(obj)
+                or "not representable as RFC 8785 canonical JSON (numbers must fit an IEEE double exactly)"
+            )
+            entries.append((obj, f"{_entry(obj)['id']}: {why}"))
+            continue
+        problem = check(obj) or _recipient_problem(obj, known) or _group_problem(obj, member)
+        if problem is not None:
+            entries.append(
+                (obj, f"{_entry(obj)['id']}: {problem}" if isinstance(problem, str) else str(problem))
             )
             continue
-        if problem is None and member.role != "chair" and WORKING_GROUP_ID in (obj["id"], obj.get("created_by_ref")):
-            problem = f"{obj['id']}: only a chair may publish as the working group (rule: hub: working group)"
-        if problem is not None:
-            failures.append(_entry(obj, str(problem)))
-            continue
-        successes.append(_entry(obj))
-        key = (obj["id"], version_of(obj))
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append(
-            {
-                "collection_id": collection_id,
-                "stix_id": obj["id"],
-                "type": obj["type"],
-                "spec_version": obj.get("spec_version", "2.1"),
-                "version": key[1],
-                "tlp": int(level_of(obj)),
-                "submitter_id": member.id,
-                "sha256": digest,
-                "body": json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
-                "_recipients": recipients_of(obj),
-            }
-        )
+        row = {
+            "collection_id": collection_id,
+            "stix_id": obj["id"],
+            "type": obj["type"],
+            "spec_version": obj.get("spec_version", "2.1"),
+            "version": version_of(obj),
+            "tlp": int(level_of(obj)),
+            "submitter_id": member.id,
+            "sha256": digest,
+            "body": json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
+            "_recipients": recipients_of(obj),
+            "_obj": obj,
+        }
+        rows.append(row)
+        entries.append((obj, row))
     status_id = str(uuid.uuid4())
     with serialized(engine, collection_id) as conn:
         date_added = now_us()
+        verdicts = admit(conn, member, collection_id, _first_of_each_version(rows), signature is not None)
+        why_not = {id(r): m for r, m in verdicts.refused}
+        noted = {id(r): m for r, m in verdicts.kept}
+        failures, successes = [], []
+        for obj, outcome in entries:
+            if isinstance(outcome, str):
+                failures.append(_entry(obj, outcome))
+            elif id(outcome["_first"]) in why_not:
+                failures.append(_entry(obj, why_not[id(outcome["_first"])]))
+            else:
+                successes.append(_entry(obj, noted.get(id(outcome["_first"]))))
         conn.execute(
             insert(submissions).values(
                 id=status_id,
@@ -144,8 +186,9 @@ def ingest(
                 manifest="\n".join(sorted(h for h in hashes if h)) if signature else None,
             )
         )
-        _insert_objects(conn, rows, date_added, status_id)
+        _insert_objects(conn, verdicts.store, date_added, status_id)
         tlog.append(conn, _added_entries(conn, member, status_id))
+        vouch(conn, verdicts.upgrade, status_id)  # after the log: these versions were added before
         record(
             conn,
             member.name,
@@ -155,6 +198,16 @@ def ingest(
             f"status={status_id} ok={len(successes)} failed={len(failures)} signed={signature is not None}",
         )
     return status_resource(status_id, date_added, len(objs), successes, failures)
+
+
+def _first_of_each_version(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (id, version): an envelope may repeat an object; the repeats share its verdict."""
+    first: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in rows:
+        first.setdefault((r["stix_id"], r["version"]), r)
+    for r in rows:
+        r["_first"] = first[(r["stix_id"], r["version"])]
+    return list(first.values())
 
 
 def _insert_objects(conn: Connection, rows: list[dict[str, Any]], date_added: int, status_id: str) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, TypeVar
+import re
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, Request
@@ -15,13 +16,22 @@ from aisac.contract.stix import STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE
 from aisac.hub import cursor, tlog
 from aisac.hub.access import CollectionAccess, collection_for, collections_for
 from aisac.hub.errors import TaxiiError
-from aisac.hub.http import member_of, read_body, read_session, require_accept, require_content_type
+from aisac.hub.http import (
+    collection_access,
+    found,
+    json_body,
+    member_of,
+    read_body,
+    read_session,
+    require_accept,
+    require_content_type,
+)
 from aisac.hub.members import Member
 from aisac.hub.models import objects
 from aisac.hub.store import Filters, SignatureError, ingest, load_status, page, query
 from aisac.hub.timefmt import format_ts, parse_ts
 
-T = TypeVar("T")
+_DIGITS = re.compile(r"[0-9]+")
 API_ROOT = "forum"
 MAX_PAGE = 1000
 router = APIRouter(dependencies=[Depends(require_accept)])
@@ -32,24 +42,6 @@ def taxii(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     """A TAXII JSON response; `body` may already be serialized."""
     text = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
     return Response(text, status_code=status, media_type=TAXII_MEDIA_TYPE, headers=headers)
-
-
-def _found(value: T | None, what: str, ident: str, member: Member) -> T:
-    """`value`, or a 404 that says only that `member` has no such thing (never whether it exists)."""
-    if value is None:
-        raise TaxiiError(404, f"unknown {what}", f"no {what} {ident!r} for {member.name!r}")
-    return value
-
-
-def _collection(
-    conn: Connection, member: Member, collection_id: str, write: bool = False
-) -> CollectionAccess:
-    access = _found(collection_for(conn, member, collection_id), "collection", collection_id, member)
-    if write and not access.can_write:
-        raise TaxiiError(403, "forbidden", f"{member.name!r} may not write to collection {collection_id!r}")
-    if not write and not access.can_read:
-        raise TaxiiError(403, "forbidden", f"{member.name!r} may not read collection {collection_id!r}")
-    return access
 
 
 def _list(value: str | None) -> list[str]:
@@ -77,9 +69,9 @@ def _filters(request: Request, versions_default: str = "last") -> Filters:
 
 def _limit(request: Request) -> int:
     raw = request.query_params.get("limit", "100")
-    if not raw.isdigit() or int(raw) < 1:
-        raise TaxiiError(400, "invalid limit", f"limit must be a positive integer, got {raw!r}")
-    return min(int(raw), MAX_PAGE)
+    if not _DIGITS.fullmatch(raw) or int(raw[:12]) < 1:  # ASCII digits only: `isdigit` accepts '²'
+        raise TaxiiError(400, "invalid limit", f"limit must be a positive integer, got {raw[:40]!r}")
+    return min(int(raw[:12]), MAX_PAGE)
 
 
 def _page(conn: Connection, request: Request, q: Any) -> tuple[list[Any], str | None]:
@@ -153,7 +145,7 @@ def list_collections(request: Request) -> Response:
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/")
 def get_collection(request: Request, collection_id: str) -> Response:
     with read_session(request) as (conn, member):
-        access = _found(collection_for(conn, member, collection_id), "collection", collection_id, member)
+        access = found(collection_for(conn, member, collection_id), "collection", collection_id, member)
     return taxii(_collection_body(access))
 
 
@@ -175,7 +167,7 @@ def _log_reads(request: Request, conn: Connection, member: Member, rows: list[An
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/")
 def get_objects(request: Request, collection_id: str) -> Response:
     with read_session(request) as (conn, member):
-        _collection(conn, member, collection_id)
+        collection_access(conn, member, collection_id)
         q = query(member, collection_id, _filters(request), READ_COLUMNS)
         rows, more = _page(conn, request, q)
         _log_reads(request, conn, member, rows)
@@ -189,7 +181,7 @@ def _object_rows(
     with read_session(request) as (conn, member):
         f = _filters(request)
         f.ids, f.versions = [object_id], [versions] if versions else f.versions
-        _collection(conn, member, collection_id)
+        collection_access(conn, member, collection_id)
         rows, more = _page(conn, request, query(member, collection_id, f, columns))
         if not rows and not request.query_params.get("next"):
             raise TaxiiError(
@@ -221,7 +213,7 @@ def get_versions(request: Request, collection_id: str, object_id: str) -> Respon
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/manifest/")
 def get_manifest(request: Request, collection_id: str) -> Response:
     with read_session(request) as (conn, member):
-        _collection(conn, member, collection_id)
+        collection_access(conn, member, collection_id)
         q = query(member, collection_id, _filters(request), [objects.c.stix_id, objects.c.version])
         rows, more = _page(conn, request, q)
     body: dict[str, Any] = {"more": more is not None}
@@ -246,7 +238,7 @@ async def add_objects(request: Request, member: Auth, collection_id: str) -> Res
 
     def check_collection() -> None:
         with engine.connect() as conn:
-            _collection(conn, member, collection_id, write=True)
+            collection_access(conn, member, collection_id, write=True)
 
     await anyio.to_thread.run_sync(check_collection)
     require_content_type(request)
@@ -267,10 +259,7 @@ async def add_objects(request: Request, member: Auth, collection_id: str) -> Res
 
 
 def _read_envelope(body: bytes) -> list[Any]:
-    try:
-        envelope = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TaxiiError(400, "malformed JSON", f"the envelope is not JSON: {exc}") from exc
+    envelope = json_body(body)
     if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
         raise TaxiiError(400, "not a TAXII envelope", "expected a JSON object with an 'objects' list")
     return envelope["objects"]
@@ -279,4 +268,4 @@ def _read_envelope(body: bytes) -> list[Any]:
 @router.get(f"/{API_ROOT}/status/{{status_id}}/")
 def get_status(request: Request, status_id: str) -> Response:
     with read_session(request) as (conn, member):
-        return taxii(_found(load_status(conn, member, status_id), "status", status_id, member))
+        return taxii(found(load_status(conn, member, status_id), "status", status_id, member))

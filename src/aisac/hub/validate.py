@@ -7,11 +7,14 @@ The tests keep stix2-validator as the reference and check that both agree.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -145,7 +148,14 @@ def _must_rules(obj: dict[str, Any]) -> Problem | None:
         return Problem(
             oid, "hub: spec_version", "only STIX 2.1 objects are accepted ('spec_version' must be '2.1')"
         )
-    if "created" in obj and "modified" in obj and parse_ts(obj["modified"]) < parse_ts(obj["created"]):
+    stamps = {}
+    for key in ("created", "modified"):
+        if key in obj:
+            try:
+                stamps[key] = parse_ts(obj[key])
+            except ValueError as exc:
+                return Problem(oid, f"core: {key} timestamp", f"{key}: {exc}")
+    if len(stamps) == 2 and stamps["modified"] < stamps["created"]:
         return Problem(oid, "core: modified >= created", "'modified' is earlier than 'created'")
     kind = obj.get("type")
     if isinstance(kind, str) and not oid.startswith(kind + "--"):
@@ -166,21 +176,69 @@ SIMPLE_PATTERN = re.compile(
 )
 
 
-@lru_cache(maxsize=65536)
+#: Bounds checked before the ANTLR parser runs: it recurses once per boolean operator (a thousand ORs
+#: exhaust Python's stack) and its time grows with the pattern.
+MAX_PATTERN_CHARS = 64 * 1024
+MAX_PATTERN_OPERATORS = 500
+_OPERATOR = re.compile(r"\b(?:AND|OR|FOLLOWEDBY)\b")
+#: Errors of recently parsed patterns, keyed by the pattern's SHA-256 (a pattern may be megabytes long).
+_PATTERN_ERRORS: OrderedDict[bytes, str | None] = OrderedDict()
+_PATTERN_CACHE_SIZE = 65536
+_PATTERN_LOCK = threading.Lock()
+
+
 def _pattern_error(pattern: str) -> str | None:
     """The first grammar error of a STIX pattern (the ANTLR parser is the slow part; repeats are cached)."""
     if SIMPLE_PATTERN.fullmatch(pattern):
         return None
     if not pattern.strip("( \t\r\n"):  # the reference parser fails with an exception on these
         return "empty pattern"
-    errors = run_validator(pattern, stix_version="2.1")
-    return str(errors[0]) if errors else None
+    if len(pattern) > MAX_PATTERN_CHARS:
+        return f"{len(pattern)} characters; the hub accepts patterns of at most {MAX_PATTERN_CHARS}"
+    operators = len(_OPERATOR.findall(pattern))
+    if operators > MAX_PATTERN_OPERATORS:
+        return f"{operators} AND/OR/FOLLOWEDBY operators; the hub accepts at most {MAX_PATTERN_OPERATORS}"
+    key = hashlib.sha256(pattern.encode("utf-8", "surrogatepass")).digest()
+    with _PATTERN_LOCK:
+        if key in _PATTERN_ERRORS:
+            _PATTERN_ERRORS.move_to_end(key)
+            return _PATTERN_ERRORS[key]
+    try:
+        errors = run_validator(pattern, stix_version="2.1")
+        error = str(errors[0])[:500] if errors else None
+    except RecursionError:
+        error = "nested too deeply to parse"
+    with _PATTERN_LOCK:
+        _PATTERN_ERRORS[key] = error
+        while len(_PATTERN_ERRORS) > _PATTERN_CACHE_SIZE:
+            _PATTERN_ERRORS.popitem(last=False)
+    return error
+
+
+MAX_DEPTH = 64
+
+
+def depth_error(obj: Any) -> str | None:
+    """Why `obj` nests too deeply for the hub (checked without recursion), or None."""
+    stack = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"nested deeper than {MAX_DEPTH} levels"
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return None
 
 
 def check(obj: Any) -> Problem | None:
     """Return why `obj` is not a valid STIX 2.1 object, or None when it is."""
     if not isinstance(obj, dict):
         return Problem("?", "envelope: objects", f"an object must be a JSON object, got {type(obj).__name__}")
+    too_deep = depth_error(obj)
+    if too_deep:
+        return Problem(str(obj.get("id", "?"))[:300], "hub: nesting depth", too_deep)
     relative = _schema_for(obj)
     try:
         _compiled(relative)(obj)
