@@ -135,7 +135,7 @@ def _campaign_objects(c: Campaign, identity, patterns, rule_by_name, marking, no
     for rule_name in _rules_named(c.reasons, rule_by_name):
         rule = rule_by_name[rule_name]
         indicator = stix2.Indicator(
-            id=_id("indicator", "sigma", rule_name),
+            id=_id("indicator", "sigma", identity.name, rule_name),  # each lab's own: the hub gives an id one owner
             name=rule.title,
             pattern_type="sigma",
             pattern=rule.yaml,
