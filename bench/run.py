@@ -27,6 +27,8 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("enforce_instructions.py", ["--accounts", "10000", "--requests", "10000"]),  # needs valgrind
     ("enforce_replay.py", ["--seeds", "201", "202", "203"]),
     ("stream_consume.py", ["--scale", "1", "--days", "2"]),
+    ("forum_correlate.py", ["--campaigns", "10000"]),
+    ("forum_quality.py", ["--seeds", "1", "2", "3", "4", "5", "--scale", "0.1"]),
     ("watermark_bench.py", ["--out", str(OUT)]),  # the transformer tier runs when torch (the bench extra) is in
 ]
 

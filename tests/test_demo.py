@@ -12,7 +12,7 @@ from aisac.logs.reader import read_log
 
 def test_demo_writes_files_and_prints_the_summary(tmp_path):
     out = tmp_path / "demo"
-    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--scale", "0.05"])
+    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--scale", "0.05", "--pact-scale", "0.03"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     logs = sorted((out / "log").glob("day-*.parquet"))
@@ -35,3 +35,11 @@ def test_demo_writes_files_and_prints_the_summary(tmp_path):
     assert "Campaigns found" in text and "was flagged" in text
     for name in ("accounts.csv", "campaigns.json", "bundle.json"):
         assert (out / "detect" / name).exists()
+
+    # the pact: three labs shared through a real local hub, the chair's clusters and intrusion sets
+    for title in ("What each lab saw alone", "Operators that crossed labs", "MISP-style exact-overlap join"):
+        assert title in text
+    clusters = json.loads((out / "pact" / "forum" / "clusters.json").read_text())["clusters"]
+    crossing = [c for c in clusters if len(c["labs"]) > 1]
+    assert crossing and f"{len(crossing)} intrusion sets landed in the hub" in text
+    assert (out / "pact" / "operators.csv").exists() and (out / "pact" / "hub" / "hub.db").exists()

@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "demo": (
         "aisac.demo:command",
-        "Simulate a week of one lab's traffic, run every detector, and print how well each did.",
+        "Simulate a week of one lab's traffic, run every detector, and print how well each did; then the pact.",
     ),
     "logs": ("aisac.logs.cli:app", "Validate and convert API logs (api-log-v1)."),
     "hub": ("aisac.hub.cli:app", "Run the forum hub (TAXII 2.1) and administer it."),

@@ -20,8 +20,12 @@ def command(
     out_dir: Path = typer.Option(Path("demo-out"), "--out", help="Where the simulated log and results go."),
     seed: int = typer.Option(7, help="Simulation seed."),
     scale: float = typer.Option(0.3, help="Simulation scale (1.0 is about 1M requests a week)."),
+    pact: bool = typer.Option(True, help="Then show the pact: three labs share through a local hub."),
+    pact_scale: float = typer.Option(0.05, help="Scale of each of the three labs in the pact part."),
 ) -> None:
-    """Simulate a week of one lab's traffic, run every detector, and print how well each did."""
+    """Simulate a week of one lab's traffic, run every detector, and print how well each did; then the pact.
+
+    The pact: three labs detect, share through a local hub, and the working group's chair correlates."""
     with progress("simulating a week of traffic", 1) as advance:
         sim = simulate(7, seed, scale)
         write(sim, out_dir)
@@ -49,3 +53,9 @@ def command(
     out.print(f"Files: log {out_dir / 'log'}, labels {out_dir / 'labels.csv'}, "
               f"evaluation {harness.save(evals, out_dir)}, findings {out_dir / 'detect'} "
               "(accounts.csv, campaigns.json, bundle.json)")
+    if pact:
+        from aisac.forum import demo as pact_demo
+
+        out.rule("[bold]The pact: three labs share what they detect; the working group correlates[/bold]")
+        pact_demo.run(out_dir / "pact", seed, pact_scale)
+        out.print(f"Files: {out_dir / 'pact'} (each lab's log and detection, hub/hub.db, forum/clusters.json)")

@@ -59,6 +59,8 @@ class Campaign:
     capability_areas: list[dict[str, Any]] = field(default_factory=list)
     atlas_techniques: list[dict[str, Any]] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    #: What other labs need to correlate it (aisac.contract.correlation; written by aisac.detect.evidence).
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.stix_id:  # a hand-written file may leave it out: it follows from the id
@@ -126,7 +128,7 @@ _KINDS: dict[str, tuple[type, ...]] = {"str": (str,), "int": (int,), "float | No
 
 
 def _check(value: Any, declared: str, path: Path, where: str, name: str) -> None:
-    kinds = (list,) if declared.startswith("list") else _KINDS[declared]
+    kinds = (list,) if declared.startswith("list") else (dict,) if declared.startswith("dict") else _KINDS[declared]
     if value is None and declared == "float | None":
         return
     if not isinstance(value, kinds) or isinstance(value, bool):

@@ -16,6 +16,7 @@ from typing import Any
 
 import stix2
 
+from aisac.contract import correlation
 from aisac.contract.findings import Campaign
 from aisac.contract.stix import ACCOUNT_COUNT, ATLAS, LEVEL_OF_NAME, TLP2_IDS, marking_definition
 from aisac.contract.stix import stix_id as _id
@@ -69,6 +70,8 @@ def build(
     for c in campaigns:
         objects += _campaign_objects(c, identity, patterns, rule_by_name, marking, now, used_patterns)
     objects += [patterns[t] for t in sorted(used_patterns)]
+    if any(c.evidence for c in campaigns):
+        objects += correlation.definition_objects()
     body = [json.loads(o.serialize()) if hasattr(o, "serialize") else o for o in objects]
     marking_object = marking_definition(LEVEL_OF_NAME[tlp])
     return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [marking_object, *body]}
@@ -132,7 +135,7 @@ def _campaign_objects(c: Campaign, identity, patterns, rule_by_name, marking, no
     for rule_name in _rules_named(c.reasons, rule_by_name):
         rule = rule_by_name[rule_name]
         indicator = stix2.Indicator(
-            id=_id("indicator", "sigma", rule_name),
+            id=_id("indicator", "sigma", identity.name, rule_name),  # each lab's own: the hub gives an id one owner
             name=rule.title,
             pattern_type="sigma",
             pattern=rule.yaml,
@@ -144,7 +147,27 @@ def _campaign_objects(c: Campaign, identity, patterns, rule_by_name, marking, no
     for t in c.atlas_techniques:
         used_patterns.add(t["id"])
         out.append(_rel("uses", campaign.id, patterns[t["id"]].id, common))
+    if c.evidence:
+        out += _evidence_objects(c, campaign.id, first, last, marking, common)
     return out
+
+
+def _evidence_objects(c: Campaign, campaign_ref: str, first, last, marking, common) -> list[Any]:
+    """The campaign's correlation evidence (aisac.contract.correlation) on an observed-data of its exits."""
+    exits = [_address(e["value"], marking) for e in c.evidence.get("exits", [])]
+    if not exits:
+        return []
+    observed = stix2.ObservedData(
+        id=_id("observed-data", c.id, "evidence"),
+        first_observed=first,
+        last_observed=last,
+        number_observed=max(1, c.requests),
+        object_refs=[a.id for a in exits],
+        extensions=correlation.extension(campaign_ref, c.evidence),
+        allow_custom=True,
+        **common,
+    )
+    return [*exits, observed, _rel("related-to", observed.id, campaign_ref, common)]
 
 
 def _rules_named(reasons: list[str], rules: dict[str, SigmaRule]) -> list[str]:

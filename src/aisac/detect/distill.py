@@ -7,7 +7,7 @@ the packaged weights, groups flagged accounts into campaigns and explains each f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,6 +18,7 @@ from aisac.detect import blend
 from aisac.detect import features as F
 from aisac.detect.attribution import attribute
 from aisac.detect.base import Findings
+from aisac.detect.evidence import correlation_evidence
 from aisac.detect.linking import Links, link
 from aisac.detect.model import Model, Profile, sigmoid
 from aisac.detect.sigma.engine import SigmaRule, load_rules
@@ -127,6 +128,8 @@ class DistillationDetector:
             flagged[i], scores[i] = True, max(scores[i], profile.threshold)
             reasons[i] = [("extraction_share", b.reason), *reasons[i]]
         campaigns, campaign_of = attribute(log.con, analysis, ids, scores, flagged, reasons)
+        shared = correlation_evidence(log.con, campaign_of, log.columns_present())
+        campaigns = [replace(c, evidence=shared[c.id]) for c in campaigns]
         first_flag = _first_flag_times(log, [a for a, f in zip(ids, flagged, strict=True) if f])
         table = pa.table(
             {

@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from aisac.bodylimit import BodyLimit
-from aisac.hub import errors, incident_routes, log_routes, psi_routes, report_routes, taxii
+from aisac.hub import errors, forum_routes, incident_routes, log_routes, psi_routes, report_routes, taxii
+from aisac.hub.charter import Charter
 from aisac.hub.checkpoints import Checkpointer, CheckpointMiddleware, LogKey
 from aisac.hub.http import AuditMiddleware
 from aisac.hub.validate import warm_up
@@ -30,6 +31,7 @@ def create_app(
     max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH,
     pages: Callable[[FastAPI], None] | None = None,
     unauthenticated_per_minute: float = DEFAULT_UNAUTHENTICATED_PER_MINUTE,
+    charter: Charter | None = None,
 ) -> FastAPI:
     """A FastAPI app serving TAXII 2.1, the incident API, the PSI relay and the transparency log over
     `engine` (already migrated); transparency-log checkpoints are signed with `log_key`.
@@ -43,6 +45,7 @@ def create_app(
     app.state.engine = engine
     app.state.max_content_length = max_content_length
     app.state.log_key = log_key
+    app.state.charter = charter  # chairs it names are refused outside their terms (http.py)
     checkpointer = Checkpointer(engine, log_key)
     app.state.unauthenticated = Buckets(unauthenticated_per_minute)
     app.state.unauthenticated_counts = Counter()
@@ -51,6 +54,7 @@ def create_app(
     app.include_router(report_routes.router)
     app.include_router(psi_routes.router)
     app.include_router(log_routes.router)
+    app.include_router(forum_routes.router)
     app.add_exception_handler(errors.TaxiiError, errors.on_taxii_error)
     app.add_exception_handler(HTTPException, errors.on_http_error)
     app.add_exception_handler(RequestValidationError, errors.on_validation_error)

@@ -51,6 +51,9 @@ def serve(
     max_content_length: int = typer.Option(10 * 1024 * 1024, help="Largest request body accepted (bytes)."),
     log_key: Path | None = LogKeyOpt,
     log_origin: str | None = LogOriginOpt,
+    charter: Path | None = typer.Option(
+        None, "--charter", help="Working-group charter (YAML): chairs it names are refused outside their terms."
+    ),
     unauthenticated_per_minute: float = typer.Option(
         120, help="Failed authentications allowed per source address a minute (then 429)."
     ),
@@ -60,9 +63,14 @@ def serve(
     import uvicorn
 
     from aisac.hub.app import create_app
+    from aisac.hub.charter import CharterError, load_charter
     from aisac.hub.checkpoints import LogKey, key_from_env
     from aisac.ui.routes import mount
 
+    try:
+        rules = load_charter(charter) if charter else None
+    except CharterError as exc:
+        fail(exc)
     path, origin = key_from_env(db, log_key, log_origin)
     key = LogKey.load(path, origin, create=True)
     typer.echo(f"transparency log {origin}: key {path}, verifier {key.verifier.text()}", err=True)
@@ -72,6 +80,7 @@ def serve(
         max_content_length,
         pages=mount,
         unauthenticated_per_minute=unauthenticated_per_minute,
+        charter=rules,
     )
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 

@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio
@@ -71,6 +72,11 @@ def _authenticate(conn: Connection, request: Request) -> Member:
     except TaxiiError as exc:
         raise _failed(request, exc) from None
     request.state.member = member.name
+    charter = getattr(request.app.state, "charter", None)
+    if charter is not None and member.role == "chair":
+        refusal = charter.refusal(member.name, datetime.now(UTC).date())
+        if refusal:  # chair rights lapse with the term: refused outright, fail closed
+            raise TaxiiError(403, "chair term not active", refusal)
     return member
 
 

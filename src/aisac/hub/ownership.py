@@ -5,7 +5,8 @@ Without this rule any lab could publish a newer version of another lab's object 
 `revoked: true`, a wider marking) and `match[version]=last` would serve the forgery to everyone. Ownership
 is hub-wide: the first submission of an id, in any collection, claims it.
 
-Shared objects keep working for every lab: cyber observables whose id derives from their value (two labs
+Shared objects keep working for every lab: the correlation extension's definition and its author identity
+(aisac.contract.correlation, canonical content only), cyber observables whose id derives from their value (two labs
 that saw the same exit address publish the same `ipv4-addr` id), the ATLAS catalogue attack-patterns of the
 detector bundle (ids derived from the technique) and the standard TLP marking definitions (accepted only
 with their canonical content). The first submission of a shared object in a collection is stored; later
@@ -24,6 +25,7 @@ import rfc8785
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import sqlite
 
+from aisac.contract import correlation
 from aisac.contract.signing import object_hash
 from aisac.contract.stix import LEVEL_OF_ID, stix_id
 from aisac.hub.db import insert_arrays
@@ -60,12 +62,13 @@ def is_shared(obj: dict[str, Any]) -> bool:
             and oid == stix_id("attack-pattern", r["external_id"])
             for r in refs
         )
-    return kind == "marking-definition" and oid in LEVEL_OF_ID
+    return (kind == "marking-definition" and oid in LEVEL_OF_ID) or oid in correlation.DEFINITION_IDS
 
 
 @cache
 def _canonical_hashes() -> dict[str, str]:
-    return {oid: object_hash(obj) for oid, obj in canonical_markings().items()}
+    canonical = {**canonical_markings(), **{o["id"]: o for o in correlation.definition_objects()}}
+    return {oid: object_hash(obj) for oid, obj in canonical.items()}
 
 
 @dataclass
@@ -134,6 +137,8 @@ def _refusal(member: Member, row: dict[str, Any], owner: Any) -> str | None:
     obj, oid = row["_obj"], row["stix_id"]
     if oid in LEVEL_OF_ID and _canonical_hashes().get(oid) != row["sha256"]:
         return f"{oid}: a standard TLP marking id is reserved; only its canonical definition is accepted"
+    if oid in correlation.DEFINITION_IDS and _canonical_hashes().get(oid) != row["sha256"]:
+        return f"{oid}: the correlation extension's definition is reserved; only its canonical content is accepted"
     if owner.member_id is None:
         if member.role != "chair":
             return f"{oid}: the working group's object; only chairs may publish or version it"

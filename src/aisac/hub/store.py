@@ -19,7 +19,7 @@ from aisac.hub.audit import record
 from aisac.hub.db import insert_arrays, serialized
 from aisac.hub.members import Member
 from aisac.hub.models import members, objects, recipients, submissions
-from aisac.hub.ownership import admit, vouch
+from aisac.hub.ownership import WORKING_GROUP_IDENTITY, admit, vouch
 from aisac.hub.timefmt import format_ts, now_us, parse_ts
 from aisac.hub.tlp import level_of, recipients_of
 from aisac.hub.validate import check, depth_error
@@ -102,6 +102,13 @@ def _recipient_problem(obj: dict[str, Any], known: set[str]) -> str | None:
     return f"{RECIPIENTS_PROPERTY}: no current member named {', '.join(map(repr, unknown[:5]))}"
 
 
+def _group_problem(obj: dict[str, Any], member: Member) -> str | None:
+    """The working group's identity itself may only come from a chair (its objects: see ownership.py)."""
+    if obj["id"] == WORKING_GROUP_IDENTITY and member.role != "chair":
+        return "only a chair may publish as the working group (rule: hub: working group)"
+    return None
+
+
 def ingest(
     engine: Engine,
     collection_id: str,
@@ -129,7 +136,7 @@ def ingest(
             )
             entries.append((obj, f"{_entry(obj)['id']}: {why}"))
             continue
-        problem = check(obj) or _recipient_problem(obj, known)
+        problem = check(obj) or _recipient_problem(obj, known) or _group_problem(obj, member)
         if problem is not None:
             entries.append(
                 (obj, f"{_entry(obj)['id']}: {problem}" if isinstance(problem, str) else str(problem))

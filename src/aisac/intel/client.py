@@ -185,3 +185,33 @@ def check_provenance(hub: Hub, object_id: str, collection: str = DEFAULT_COLLECT
         }
         for p in proofs
     ]
+
+
+def fetch(
+    hub: Hub, types: tuple[str, ...] = (), collection: str = DEFAULT_COLLECTION, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """The newest visible version of every object of `types` (all types when empty), page by page."""
+    found: list[dict[str, Any]] = []
+    with hub.client() as http:
+        url = collection_url(http, collection) + "objects/"
+        params: dict[str, Any] = {"limit": limit}
+        if types:
+            params["match[type]"] = ",".join(types)
+        while True:
+            envelope = answer(http.get(url, params=params))
+            found += envelope.get("objects", [])
+            if not envelope.get("more"):
+                return found
+            params["next"] = envelope["next"]
+
+
+def collection_id(hub: Hub, collection: str = DEFAULT_COLLECTION) -> str:
+    """The id of a collection given by id or title."""
+    with hub.client() as http:
+        return collection_url(http, collection).rstrip("/").rsplit("/", 1)[-1]
+
+
+def get_json(hub: Hub, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A plain-JSON hub resource under /aisac/ (incidents, whoami, submitters), checked like TAXII."""
+    with hub.client() as http:
+        return answer(http.get(path, params=params, headers={"Accept": "application/json"}))

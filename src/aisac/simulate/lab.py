@@ -38,6 +38,10 @@ class Lab:
     #: A second stream for facts added after the first (account pathways): drawing them from `rng` would
     #: shift every later draw and change the traffic that existing seeds give.
     side: np.random.Generator
+    #: The lab's model names (index as in world.MODELS) and account id prefix: each lab of a multi-lab world
+    #: serves its own models and numbers its own accounts.
+    models: tuple[str, ...] = MODELS
+    account_prefix: str = "acct_"
     net: AddressSpace = field(init=False)
     _accounts: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
         "account_id", "label", "persona", "campaign", "org", "created_at", "email", "payment", "country",
@@ -60,8 +64,7 @@ class Lab:
         `pathway` is how each account signed up (default self_serve)."""
         first = self.n_accounts
         a = self._accounts
-        prefix = "acct_"
-        a["account_id"] += [f"{prefix}{h}" for h in self._hex(n, 12)]
+        a["account_id"] += [f"{self.account_prefix}{h}" for h in self._hex(n, 12)]
         a["label"] += [label] * n
         a["persona"] += [persona] * n
         a["campaign"] += [campaign] * n
@@ -195,7 +198,7 @@ class Lab:
         self._requests.append(pa.table({
             s.TIME: pa.array(t, pa.timestamp("us", tz="UTC")),
             s.ACCOUNT: ids.take(acc_arr),
-            s.MODEL: pa.array(np.asarray(MODELS, dtype=object)[model], pa.string()),
+            s.MODEL: pa.array(np.asarray(self.models, dtype=object)[model], pa.string()),
             s.INPUT_TOKENS: pa.array(in_tok, pa.int64()),
             s.OUTPUT_TOKENS: pa.array(out, pa.int64()),
             s.ADDRESS: pa.array(self.net.addresses, pa.string()).take(pa.array(addr)),

@@ -287,7 +287,8 @@ class Campaign:
 
     def __init__(self, lab: Lab, kind: str, number: int, n: int, *, created_days_ago: np.ndarray,
                  cards: int | None, exits: np.ndarray, custom_ua_share: float, sticky_exit: float = 0.5,
-                 programme: str | None = None, programme_share: tuple[float, float] = (0.0, 0.0)):
+                 programme: str | None = None, programme_share: tuple[float, float] = (0.0, 0.0),
+                 emails: tuple[str, ...] | None = None, client: str | None = None):
         rng = self.rng = lab.rng
         self.lab, self.kind = lab, kind
         self.name = f"C{number:02d}-{kind}"
@@ -295,13 +296,15 @@ class Campaign:
         # Some operations register each account as a small company (startup and research programmes).
         org_share = rng.choice([0.0, 0.0, 0.3, 0.8])
         org = [o if rng.random() < org_share else None for o in lab.orgs(n)]
+        email = _choice(rng, emails or EMAIL_DOMAINS["campaign"], n)
         self.ids = lab.accounts(n, persona=kind, label="distillation", campaign=self.name, org=org,
-                                created_days_ago=created_days_ago, email=_choice(rng, EMAIL_DOMAINS["campaign"], n),
+                                created_days_ago=created_days_ago, email=email,
                                 payment=payment, country=_choice(rng, ("US", "US", "SG", "GB", "JP", "HK"), n),
                                 pathway=self._pathways(n, programme, programme_share))
         self.exits = exits
         self.sticky = np.where(rng.random(n) < sticky_exit, rng.choice(exits, n), -1)
         custom = USER_AGENTS["campaign"][int(rng.integers(0, len(USER_AGENTS["campaign"])))]
+        custom = client or custom  # an operator's own harvester (drawn anyway: seeds keep their traffic)
         self.temperature = float(rng.choice([0.6, 0.7, 1.0]))
         self.max_tokens = int(rng.choice([4096, 8192, 16384, 32768]))
         self.ua = [custom if u else v for u, v in zip(rng.random(n) < custom_ua_share,
@@ -332,10 +335,14 @@ class Campaign:
         return rng.choice(accounts, total), np.clip(t, lab.start_us, lab.start_us + lab.days * DAY_US - 1)
 
     def harvest(self, acc: np.ndarray, t: np.ndarray, families: tuple[str, ...], *, model: np.ndarray | None = None,
-                out_median: float = 1500, **kw) -> None:
-        """Single-turn extraction prompts spread over every capability area."""
+                out_median: float = 1500, questions: pa.Array | None = None, **kw) -> None:
+        """Single-turn extraction prompts spread over every capability area (or over the operator's own
+        question list, escaped, when given)."""
         rng, m = self.rng, len(acc)
-        q = text.questions(rng, rng.integers(0, len(text.AREA_NAMES), m))
+        if questions is None:
+            q = text.questions(rng, rng.integers(0, len(text.AREA_NAMES), m))
+        else:
+            q = questions.take(pa.array(rng.integers(0, len(questions), m)))
         texts = [text.fill(rng, f, m, q).to_numpy(zero_copy_only=False) for f in families]
         pick = rng.integers(0, len(families), m)
         user = pa.array(np.choose(pick, texts), pa.string())

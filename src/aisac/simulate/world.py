@@ -87,6 +87,15 @@ class AddressSpace:
         self.countries += [net.country] * len(addresses)
         return np.arange(start, len(self.addresses))
 
+    def adopt(self, other: AddressSpace, ids: np.ndarray) -> np.ndarray:
+        """Addresses of another space (a pool the whole world shares: VPN exits, carrier NAT, an operator's
+        proxies) made usable here; returns their ids in this space."""
+        start = len(self.addresses)
+        self.addresses += [other.addresses[i] for i in ids]
+        self.asns += [other.asns[i] for i in ids]
+        self.countries += [other.countries[i] for i in ids]
+        return np.arange(start, len(self.addresses))
+
     def block(self, net: Network, hosts: int, ipv6: bool = False) -> np.ndarray:
         """`hosts` addresses inside one fresh /24 (or /48) of the network; returns their ids."""
         self._next_block += int(self.rng.integers(1, 40))
