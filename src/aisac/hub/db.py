@@ -44,7 +44,7 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(resources.files("aisac.hub").joinpath("migrations")))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "heads")  # every branch of revisions (independent additions share a parent)
+        command.upgrade(cfg, "head")  # one chain of revisions: a second head is a merge mistake and fails here
     with engine.begin() as conn:
         if conn.execute(
             select(collections.c.id).where(collections.c.title == DEFAULT_COLLECTION_TITLE)

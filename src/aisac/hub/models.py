@@ -258,7 +258,7 @@ object_owners = Table(
     Column("claimed_at", BigInteger, nullable=False),
 )
 
-# Migration 0006_scale: linked-object checks by STIX id across collections (incidents, report), and the rows
+# Migration 0005_scale: linked-object checks by STIX id across collections (incidents, report), and the rows
 # of one submission (read back by ingest for the transparency log).
 Index("ix_objects_stix_id", objects.c.stix_id)
 Index("ix_objects_submission", objects.c.submission_id)

@@ -4,15 +4,15 @@
   (`stix_id IN (...)` with no collection), which the (collection, stix_id, version) key cannot serve;
 - objects by submission: ingest reads back the rows an envelope stored to log them in the transparency log.
 
-Revision ID: 0006_scale
+Revision ID: 0005_scale
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0006_scale"
-down_revision = "0001"
+revision = "0005_scale"
+down_revision = "0004_trust"
 branch_labels = None
 depends_on = None
 

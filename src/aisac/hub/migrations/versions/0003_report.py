@@ -1,6 +1,6 @@
 """The forum's voice: clearances for naming actors, delivery records, labs' consent to government sharing.
 
-Revision ID: 0005_report
+Revision ID: 0003_report
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_report"
-down_revision = "0001"
+revision = "0003_report"
+down_revision = "0002_security"
 branch_labels = None
 depends_on = None
 

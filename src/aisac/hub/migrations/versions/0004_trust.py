@@ -1,6 +1,6 @@
 """Transparency log (leaves, subtree hashes, signed checkpoints) and the PSI relay (sessions, messages).
 
-Revision ID: 0003_trust
+Revision ID: 0004_trust
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_trust"
-down_revision = "0005_report"
+revision = "0004_trust"
+down_revision = "0003_report"
 branch_labels = None
 depends_on = None
 
