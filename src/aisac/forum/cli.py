@@ -8,20 +8,16 @@ from pathlib import Path
 
 import typer
 
+from aisac.console import fail
+from aisac.intel.options import CollectionOpt, HubOpt, KeyOpt, MemberOpt, SigningKeyOpt
+
 app = typer.Typer(help="Work between member labs through the hub.", no_args_is_help=True)
-MemberOpt = typer.Option(..., "--member", envvar="AISAC_HUB_MEMBER", help="Your member name at the hub.")
-KeyOpt = typer.Option(..., "--api-key", envvar="AISAC_HUB_KEY", help="Your hub API key (prefer the env var).")
-HubOpt = typer.Option(..., "--hub", help="Hub base URL, e.g. https://hub:8000")
-SigningKeyOpt = typer.Option(
-    None, "--key", envvar="AISAC_SIGNING_KEY", help="The chair's Ed25519 private key; publishing is always signed."
-)
-CollectionOpt = typer.Option("forum", "--collection", help="Collection id or title.")
 DryRunOpt = typer.Option(False, "--dry-run", help="Write the output only; publish nothing.")
 
 
 @app.command("psi")
 def psi(
-    hub: str = typer.Option(..., "--hub", help="Hub base URL, e.g. https://hub:8000"),
+    hub: str = HubOpt,
     peer: str = typer.Option(..., "--with", help="The other lab's member name."),
     kind: str = typer.Option(..., "--kind", help="email, card, phone or raw: the normalisation both apply."),
     items: Path = typer.Option(..., "--items", help="Your identifiers, one per line."),
@@ -41,25 +37,20 @@ def psi(
 READ_TYPES = ("campaign", "observed-data", "indicator", "infrastructure", "relationship", "identity")
 
 
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
 def _chair(hub) -> None:  # type: ignore[no-untyped-def]
     """Refuse to run for anyone but a chair (the hub refuses a chair outside its term on its own)."""
     from aisac.intel.client import get_json
 
     me = get_json(hub, "/aisac/whoami")
     if me.get("role") != "chair":
-        _fail(f"member {me.get('name')!r} has role {me.get('role')!r}; the working group's tools need a chair")
+        fail(f"member {me.get('name')!r} has role {me.get('role')!r}; the working group's tools need a chair")
 
 
 def _publish(hub, objects: list[dict], key: Path | None, collection: str) -> str:  # type: ignore[no-untyped-def]
     from aisac.intel.client import push
 
     if key is None:
-        _fail("publishing needs the chair's signing key (--key or AISAC_SIGNING_KEY); or use --dry-run")
+        fail("publishing needs the chair's signing key (--key or AISAC_SIGNING_KEY); or use --dry-run")
     statuses = push(hub, objects, key, collection)
     failures = [f for s in statuses for f in s["failures"]]
     for f in failures:
@@ -79,11 +70,11 @@ def _payments(path: Path | None) -> list[tuple[str, str, int]]:
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         if reader.fieldnames != ["campaign_a", "campaign_b", "shared"]:
-            _fail(f"{path}:1: header must be campaign_a,campaign_b,shared")
+            fail(f"{path}:1: header must be campaign_a,campaign_b,shared")
         for row in reader:
             shared = row["shared"] or ""
             if not shared.isdigit():
-                _fail(f"{path}:{reader.line_num}: shared: expected a whole number, got {shared!r}")
+                fail(f"{path}:{reader.line_num}: shared: expected a whole number, got {shared!r}")
             rows.append((row["campaign_a"], row["campaign_b"], int(shared)))
     return rows
 
@@ -127,7 +118,7 @@ def correlate(
         if not dry_run and crossing:
             typer.echo(_publish(hub, intrusion_sets(clusters, recs), key, collection))
     except HubError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @app.command()
@@ -145,7 +136,7 @@ def chairs(
         rules = load_charter(charter)
         when = date.fromisoformat(at) if at else datetime.now(UTC).date()
     except (CharterError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     table = Table(title=f"{rules.name}: chairs on {when.isoformat()}")
     for col in ("lab", "chair", "term", "next chair", "rotates in"):
         table.add_column(col)
@@ -182,7 +173,7 @@ def bulletin(
             datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
         begin = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else end - timedelta(days=90)
     except ValueError as exc:
-        _fail(f"--since/--until: {exc}")
+        fail(f"--since/--until: {exc}")
     hub = Hub(hub_url, member, api_key)
 
     def within(stamp: str) -> bool:
@@ -201,4 +192,4 @@ def bulletin(
         if not dry_run:
             typer.echo(_publish(hub, objects, key, collection))
     except HubError as exc:
-        _fail(str(exc))
+        fail(str(exc))

@@ -8,18 +8,13 @@ from pathlib import Path
 import typer
 
 from aisac.console import EXIT_FOUND, fail
+from aisac.intel.options import CollectionOpt, HubOpt, KeyOpt, MemberOpt, SigningKeyOpt
 
 app = typer.Typer(
     help="Share STIX intel with the forum hub (signed push, incremental pull).", no_args_is_help=True
 )
-MemberOpt = typer.Option(..., "--member", envvar="AISAC_HUB_MEMBER", help="Your member name at the hub.")
-KeyOpt = typer.Option(..., "--api-key", envvar="AISAC_HUB_KEY", help="Your hub API key (prefer the env var).")
 PathArg = typer.Argument(..., help="Where to write the private key (PEM); .pub beside it.")
-SigningKeyOpt = typer.Option(
-    None, "--key", envvar="AISAC_SIGNING_KEY", help="Ed25519 private key; without it the push is unsigned."
-)
 OutOpt = typer.Option(Path("hub-pull"), "--out", help="Directory for objects.jsonl and state.")
-CollectionOpt = typer.Option("forum", "--collection", help="Collection id or title.")
 
 
 @app.command()
@@ -35,7 +30,7 @@ def keygen(
 @app.command("push")
 def push_cmd(
     bundle: Path,
-    hub: str = typer.Option(..., "--hub", help="Hub base URL, e.g. https://hub:8000"),
+    hub: str = HubOpt,
     member: str = MemberOpt,
     api_key: str = KeyOpt,
     collection: str = CollectionOpt,
@@ -63,7 +58,7 @@ def push_cmd(
 
 @app.command("pull")
 def pull_cmd(
-    hub: str = typer.Option(..., "--hub"),
+    hub: str = HubOpt,
     member: str = MemberOpt,
     api_key: str = KeyOpt,
     since: str | None = typer.Option(None, "--since", help="added_after for the first pull (RFC 3339)."),
@@ -89,7 +84,7 @@ def pull_cmd(
 @app.command("verify")
 def verify_cmd(
     object_id: str,
-    hub: str = typer.Option(..., "--hub"),
+    hub: str = HubOpt,
     member: str = MemberOpt,
     api_key: str = KeyOpt,
     collection: str = CollectionOpt,
@@ -112,7 +107,7 @@ def verify_cmd(
 
 @app.command("audit")
 def audit_cmd(
-    hub: str = typer.Option(..., "--hub"),
+    hub: str = HubOpt,
     member: str = MemberOpt,
     api_key: str = KeyOpt,
     state: Path | None = typer.Option(

@@ -6,17 +6,13 @@ from pathlib import Path
 
 import typer
 
+from aisac.console import fail
+from aisac.intel.options import HubOpt, KeyOpt, MemberOpt
+
 app = typer.Typer(help="The forum's public report and its package for US agencies.", no_args_is_help=True)
-HubOpt = typer.Option(..., "--hub", help="Hub base URL, e.g. https://hub:8000")
-MemberOpt = typer.Option(..., "--member", envvar="AISAC_HUB_MEMBER", help="Your member name at the hub.")
-KeyOpt = typer.Option(..., "--api-key", envvar="AISAC_HUB_KEY", help="Your hub API key (prefer the env var).")
 OutOpt = typer.Option(..., "--out", help="Directory to write into.")
-EXIT_REFUSED, EXIT_CONFLICT = 2, 3
-
-
-def _fail(message: str, code: int = EXIT_REFUSED) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+#: An export that contradicts the public report or an earlier export (docs/cli.md lists every exit code).
+EXIT_CONFLICT = 3
 
 
 @app.command()
@@ -40,7 +36,7 @@ def quarterly(
         conn = Hub(hub, member, api_key)
         role = source.role(conn)
         if role not in REPORTERS:
-            _fail(f"role {role!r} may not publish the quarterly report (only {', '.join(REPORTERS)})")
+            fail(f"role {role!r} may not publish the quarterly report (only {', '.join(REPORTERS)})")
         inputs = source.inputs(conn, q)
         report = build(inputs, q)
         hashes = render.write(report, inputs, out, role)
@@ -55,7 +51,7 @@ def quarterly(
                 },
             )
     except (ValueError, HubError, OSError, LeakError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     s = report.summary
     typer.echo(
         f"{q.label}: {s['campaigns']} campaigns, {s['accounts']} accounts, labs {', '.join(s['labs_contributing'])}; "
@@ -79,7 +75,7 @@ def clear(
     try:
         got = source.clear(Hub(hub, member, api_key), intrusion_set, reason)
     except HubError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"{got['intrusion_set']} cleared for naming by {got['cleared_by']} at {got['cleared_at']}")
 
 
@@ -111,7 +107,7 @@ def agency(
         if found:
             for c in found:
                 typer.echo(f"conflict: {c}", err=True)
-            _fail(f"export refused: {len(found)} attribution conflict(s); nothing was written or sent", EXIT_CONFLICT)
+            fail(f"export refused: {len(found)} attribution conflict(s); nothing was written or sent", EXIT_CONFLICT)
         data = ag.serialise(pkg.bundle)
         digest, now = hashlib.sha256(data).hexdigest(), datetime.now(UTC)
         out.mkdir(parents=True, exist_ok=True)
@@ -122,7 +118,7 @@ def agency(
             {"kind": "agency", "label": to, "sha256": digest, "attributions": [a.record() for a in pkg.attributions]},
         )
     except (HubError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     left = ", ".join(f"{n} {why}" for why, n in pkg.left_out.most_common()) or "nothing"
     typer.echo(
         f"{len(pkg.bundle['objects'])} objects -> {out}/bundle.json (sha256 {digest}, recorded); left out: {left}"
@@ -143,5 +139,5 @@ def consent(
     try:
         source.consent(Hub(hub, member, api_key), government)
     except HubError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"{member}: government sharing {'allowed' if government else 'refused'}")
