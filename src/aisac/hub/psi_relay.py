@@ -170,7 +170,7 @@ def post(engine: Engine, member: Member, session_id: str, name: str, body: bytes
             )
         ).first()
         if taken is not None:
-            raise RelayError(409, "message exists", f"message {name!r} was already posted in this session")
+            raise RelayError(409, "message exists", f"message {name!r} was already posted in this PSI session")
         conn.execute(
             insert(psi_messages).values(
                 session_id=session_id,

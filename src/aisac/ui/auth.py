@@ -32,7 +32,7 @@ class SignInRequired(Exception):
 
 
 class CsrfError(Exception):
-    """A form came back without this session's CSRF token."""
+    """A form came back without the sign-in session's CSRF token."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,6 @@ def viewer(request: Request) -> Viewer:
 
 
 def check_csrf(viewer_: Viewer, token: str | None) -> None:
-    """Refuse a form post whose token is not this session's."""
+    """Refuse a form post whose token is not the sign-in session's."""
     if not token or not hmac.compare_digest(token, viewer_.csrf):
         raise CsrfError("the form's CSRF token is missing or belongs to another session")
