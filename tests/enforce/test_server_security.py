@@ -162,5 +162,7 @@ def test_finding9_a_large_batch_does_not_hold_up_single_decisions(tmp_path):
                 c.post("/v1/decide", json={"account.id": "single"})
                 waits.append(time.perf_counter() - t0)
         worker.join()
-    # a single decision waits for one slice of the batch at most, never for the whole of it
-    assert max(waits) < 0.5 * (span[1] - span[0]), (max(waits), span[1] - span[0])
+    # A single decision waits for one slice of the batch at most, never for the whole of it (before slicing it
+    # waited 1.1 s of a 1.45 s batch). Reading the body and writing the answer also hold the loop once each, so
+    # a fast batch is judged against an absolute bound instead of half its own length.
+    assert max(waits) < max(0.5 * (span[1] - span[0]), 0.3), (max(waits), span[1] - span[0])
