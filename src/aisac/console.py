@@ -32,8 +32,9 @@ def progress(description: str, total: float | None = None) -> Iterator:
 
 
 #: Exit codes of every command (docs/cli.md): done; done but something was found or nothing usable was left
-#: (a refused push, `--strict`); bad usage or input, nothing done.
-EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
+#: (a refused push, `--strict`); bad usage or input, nothing done; an agency export that contradicts an
+#: earlier attribution (`report agency`).
+EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT, EXIT_CONFLICT = 0, 1, 2, 3
 
 
 def fail(error: object, code: int = EXIT_BAD_INPUT) -> NoReturn:

@@ -6,13 +6,11 @@ from pathlib import Path
 
 import typer
 
-from aisac.console import fail
+from aisac.console import EXIT_CONFLICT, fail
 from aisac.intel.options import HubOpt, KeyOpt, MemberOpt
 
 app = typer.Typer(help="The forum's public report and its package for US agencies.", no_args_is_help=True)
 OutOpt = typer.Option(..., "--out", help="Directory to write into.")
-#: An export that contradicts the public report or an earlier export (docs/cli.md lists every exit code).
-EXIT_CONFLICT = 3
 
 
 @app.command()
